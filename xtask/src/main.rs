@@ -1,0 +1,47 @@
+//! `cargo xtask`: provisions libtorch into a project-local venv, then drives cargo and `nh`.
+//!
+//! Commands (each calls `setup` first, except `data`):
+//! - `setup`: create `.venv/` and install `torch==2.11.0` from PyPI when missing or wrong.
+//! - `test`: fmt check, clippy, all tests, a run of the built `nh` without `LD_LIBRARY_PATH`,
+//!   and every figure in `--smoke` mode.
+//! - `reproduce <fig1..fig7|all> [nh reproduce options]`: build `nh` in release and run it.
+//! - `bench [nh bench options]`: build `nh` in release and run `nh bench`.
+//! - `nh [args]`: build `nh` in release and run it with the given arguments.
+//! - `data`: fetch the paper's exact word list into `data/` and verify its SHA-256.
+//!
+//! xtask never links tch: it only sets the environment that torch-sys needs.
+
+mod data;
+mod setup;
+mod tasks;
+
+use anyhow::{Result, bail};
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let command = args.next().unwrap_or_else(|| "help".to_owned());
+    let rest: Vec<String> = args.collect();
+    match command.as_str() {
+        "setup" => setup::ensure_torch().map(|_| ()),
+        "test" => tasks::test(&rest),
+        "reproduce" => tasks::run_nh_release("reproduce", &rest),
+        "bench" => tasks::run_nh_release("bench", &rest),
+        "nh" => tasks::run_nh_release_raw(&rest),
+        "data" => data::fetch_paper_corpus(),
+        "help" | "--help" | "-h" => {
+            print!("{}", USAGE);
+            Ok(())
+        }
+        other => bail!("unknown xtask command `{other}`\n\n{USAGE}"),
+    }
+}
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+  setup                      install torch==2.11.0 into .venv/ (only when missing or wrong)
+  test                       fmt, clippy, all tests, nh smoke checks (what CI runs)
+  reproduce <figN|all> ...   build nh (release) and run `nh reproduce` with these arguments
+  bench ...                  build nh (release) and run `nh bench` with these arguments
+  nh ...                     build nh (release) and run it with these arguments
+  data                       fetch the paper's words.txt into data/ and verify its SHA-256
+";
