@@ -1,33 +1,44 @@
 //! `cargo xtask data`: the paper's exact word list (dwyl/english-words `words.txt`) into `data/`.
 //!
 //! Downloaded with `curl` from a pinned commit to a temporary file, checked against the known
-//! SHA-256, then renamed into place; a wrong or partial download never lands as `data/words.txt`.
+//! SHA-256 (nh-corpus does the hashing), then renamed into place; a wrong or partial download never lands as `data/words.txt`.
 
 use std::process::Command;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
+use nh_corpus::{PAPER_SHA256, file_sha256_hex};
 
 use crate::setup::repo_root;
 
 /// Upstream commit whose `words.txt` is 466,550 words (see docs/CORPUS.md).
 const PINNED_COMMIT: &str = "20f5cc9b3f0ccc8ce45d814c532b7c2031bba31c";
-/// SHA-256 of that file.
-pub const PAPER_SHA256: &str = "39a4ead879cc8283de87f2ec58e7b4b340d6caa724db1b52a91dccf2f273c5e7";
 
 /// Fetches and verifies `data/words.txt`; does nothing when a verified copy is already there.
 pub fn fetch_paper_corpus() -> Result<()> {
     let data = repo_root().join("data");
     let target = data.join("words.txt");
-    if target.exists() && sha256_of(&target)? == PAPER_SHA256 {
-        eprintln!("xtask data: {} is already the paper's corpus", target.display());
+    if target.exists() && file_sha256_hex(&target)? == PAPER_SHA256 {
+        eprintln!(
+            "xtask data: {} is already the paper's corpus",
+            target.display()
+        );
         return Ok(());
     }
     std::fs::create_dir_all(&data)?;
     let partial = data.join("words.txt.partial");
-    let url = format!("https://raw.githubusercontent.com/dwyl/english-words/{PINNED_COMMIT}/words.txt");
+    let url =
+        format!("https://raw.githubusercontent.com/dwyl/english-words/{PINNED_COMMIT}/words.txt");
     eprintln!("xtask data: downloading {url}");
     let status = Command::new("curl")
-        .args(["--fail", "--location", "--silent", "--show-error", "--max-time", "120", "--output"])
+        .args([
+            "--fail",
+            "--location",
+            "--silent",
+            "--show-error",
+            "--max-time",
+            "120",
+            "--output",
+        ])
         .arg(&partial)
         .arg(&url)
         .status();
@@ -41,24 +52,15 @@ pub fn fetch_paper_corpus() -> Result<()> {
             target.display()
         );
     }
-    let got = sha256_of(&partial)?;
+    let got = file_sha256_hex(&partial)?;
     if got != PAPER_SHA256 {
         let _ = std::fs::remove_file(&partial);
         bail!("downloaded file has SHA-256 {got}, expected {PAPER_SHA256}; it was discarded");
     }
     std::fs::rename(&partial, &target)?;
-    eprintln!("xtask data: {} verified (SHA-256 {PAPER_SHA256})", target.display());
+    eprintln!(
+        "xtask data: {} verified (SHA-256 {PAPER_SHA256})",
+        target.display()
+    );
     Ok(())
-}
-
-fn sha256_of(path: &std::path::Path) -> Result<String> {
-    let out = Command::new("sha256sum")
-        .arg(path)
-        .output()
-        .with_context(|| format!("cannot run sha256sum on {}", path.display()))?;
-    if !out.status.success() {
-        bail!("sha256sum failed on {}", path.display());
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    Ok(text.split_whitespace().next().unwrap_or_default().to_owned())
 }

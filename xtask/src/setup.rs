@@ -27,7 +27,10 @@ impl Torch {
         let path = std::env::var("PATH").unwrap_or_default();
         vec![
             ("VIRTUAL_ENV".into(), self.venv.display().to_string()),
-            ("PATH".into(), format!("{}:{path}", self.venv.join("bin").display())),
+            (
+                "PATH".into(),
+                format!("{}:{path}", self.venv.join("bin").display()),
+            ),
             ("LIBTORCH_USE_PYTORCH".into(), "1".into()),
         ]
     }
@@ -86,8 +89,11 @@ pub fn ensure_torch() -> Result<Torch> {
     let torch = probe(&venv).inspect_err(|_| {
         let _ = std::fs::remove_dir_all(&venv);
     })?;
-    std::fs::write(marker_path(&venv), format!("{TORCH_VERSION}\n{}\n", torch.lib_dir.display()))
-        .context("cannot write the venv marker")?;
+    std::fs::write(
+        marker_path(&venv),
+        format!("{TORCH_VERSION}\n{}\n", torch.lib_dir.display()),
+    )
+    .context("cannot write the venv marker")?;
     eprintln!(
         "xtask setup: torch {TORCH_VERSION} ready in {:.0} s (libtorch at {})",
         started.elapsed().as_secs_f64(),
@@ -101,8 +107,10 @@ fn read_marker(venv: &Path) -> Option<Torch> {
     let mut lines = text.lines();
     let version = lines.next()?;
     let lib_dir = PathBuf::from(lines.next()?);
-    (version == TORCH_VERSION && lib_dir.join("libtorch_cpu.so").exists())
-        .then(|| Torch { venv: venv.to_path_buf(), lib_dir })
+    (version == TORCH_VERSION && lib_dir.join("libtorch_cpu.so").exists()).then(|| Torch {
+        venv: venv.to_path_buf(),
+        lib_dir,
+    })
 }
 
 fn check_python() -> Result<()> {
@@ -126,7 +134,10 @@ fn probe(venv: &Path) -> Result<Torch> {
         .output()
         .context("cannot run the venv's python")?;
     if !out.status.success() {
-        bail!("`import torch` failed in the new venv: {}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "`import torch` failed in the new venv: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let mut lines = text.lines();
@@ -135,13 +146,18 @@ fn probe(venv: &Path) -> Result<Torch> {
         bail!("the venv has torch {version}, expected {TORCH_VERSION}");
     }
     let lib_dir = PathBuf::from(lines.next().unwrap_or_default());
-    Ok(Torch { venv: venv.to_path_buf(), lib_dir })
+    Ok(Torch {
+        venv: venv.to_path_buf(),
+        lib_dir,
+    })
 }
 
 /// Runs a command, echoing it, and fails on a non-zero exit.
 pub fn run(cmd: &mut Command) -> Result<()> {
     eprintln!("$ {}", describe(cmd));
-    let status = cmd.status().with_context(|| format!("cannot start `{}`", describe(cmd)))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start `{}`", describe(cmd)))?;
     if !status.success() {
         bail!("`{}` failed with {status}", describe(cmd));
     }

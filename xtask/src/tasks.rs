@@ -19,7 +19,14 @@ pub fn test(args: &[String]) -> Result<()> {
     }
     let torch = ensure_torch()?;
     run(cargo(&torch).args(["fmt", "--all", "--check"]))?;
-    run(cargo(&torch).args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    run(cargo(&torch).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     // Doctests are linked by rustdoc, which does not see our rpath link arguments: give them
     // LD_LIBRARY_PATH. Binaries and test executables use the rpath (checked below).
     run(cargo(&torch)

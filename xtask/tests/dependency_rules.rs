@@ -12,8 +12,27 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("nh-metrics", &[]),
     ("nh-encode", &["nh-corpus", "nh-env"]),
     ("nh-agents", &["nh-env", "nh-encode", "nh-metrics"]),
-    ("nh-exp", &["nh-corpus", "nh-encode", "nh-env", "nh-metrics", "nh-agents"]),
-    ("nh-cli", &["nh-exp", "nh-corpus", "nh-encode", "nh-env", "nh-metrics", "nh-agents"]),
+    (
+        "nh-exp",
+        &[
+            "nh-corpus",
+            "nh-encode",
+            "nh-env",
+            "nh-metrics",
+            "nh-agents",
+        ],
+    ),
+    (
+        "nh-cli",
+        &[
+            "nh-exp",
+            "nh-corpus",
+            "nh-encode",
+            "nh-env",
+            "nh-metrics",
+            "nh-agents",
+        ],
+    ),
     ("xtask", &["nh-corpus"]),
 ];
 
@@ -31,13 +50,22 @@ fn graph() -> Graph {
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .output()
         .expect("cargo metadata runs");
-    assert!(out.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: Value = serde_json::from_slice(&out.stdout).expect("cargo metadata prints JSON");
     let name_of: BTreeMap<&str, &str> = meta["packages"]
         .as_array()
         .expect("packages")
         .iter()
-        .map(|p| (p["id"].as_str().expect("id"), p["name"].as_str().expect("name")))
+        .map(|p| {
+            (
+                p["id"].as_str().expect("id"),
+                p["name"].as_str().expect("name"),
+            )
+        })
         .collect();
     let workspace = meta["workspace_members"]
         .as_array()
@@ -66,7 +94,11 @@ fn graph() -> Graph {
         direct.insert(name.clone(), all);
         normal.insert(name, norm);
     }
-    Graph { direct, normal, workspace }
+    Graph {
+        direct,
+        normal,
+        workspace,
+    }
 }
 
 fn normal_closure(g: &Graph, root: &str) -> BTreeSet<String> {
@@ -92,7 +124,10 @@ fn only_allowed_internal_edges_exist() {
         };
         for dep in &g.direct[member] {
             if g.workspace.contains(dep) {
-                assert!(ok.contains(&dep.as_str()), "forbidden internal edge: {member} -> {dep}");
+                assert!(
+                    ok.contains(&dep.as_str()),
+                    "forbidden internal edge: {member} -> {dep}"
+                );
             }
         }
     }
@@ -102,8 +137,14 @@ fn only_allowed_internal_edges_exist() {
 fn only_nh_agents_depends_on_tch_directly() {
     let g = graph();
     for member in &g.workspace {
-        let links = g.direct[member].iter().any(|d| d == "tch" || d == "torch-sys");
-        assert_eq!(links, member == "nh-agents", "{member}: direct tch dependency = {links}");
+        let links = g.direct[member]
+            .iter()
+            .any(|d| d == "tch" || d == "torch-sys");
+        assert_eq!(
+            links,
+            member == "nh-agents",
+            "{member}: direct tch dependency = {links}"
+        );
     }
 }
 

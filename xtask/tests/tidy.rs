@@ -32,7 +32,10 @@ fn every_rust_file_starts_with_a_module_doc_line() {
             !text.trim_start().starts_with("//!")
         })
         .collect();
-    assert!(missing.is_empty(), "files without a leading `//!` line: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "files without a leading `//!` line: {missing:#?}"
+    );
 }
 
 #[test]
@@ -44,7 +47,10 @@ fn should_panic_always_names_the_expected_message() {
             text.lines().any(|l| l.trim() == "#[should_panic]")
         })
         .collect();
-    assert!(bare.is_empty(), "`#[should_panic]` without `expected = ...` in {bare:#?}");
+    assert!(
+        bare.is_empty(),
+        "`#[should_panic]` without `expected = ...` in {bare:#?}"
+    );
 }
 
 #[test]
@@ -53,7 +59,11 @@ fn every_library_crate_documents_an_example() {
     for entry in std::fs::read_dir(root).expect("crates folder") {
         let lib = entry.expect("crate dir").path().join("src/lib.rs");
         if let Ok(text) = std::fs::read_to_string(&lib) {
-            assert!(text.contains("```"), "{} has no example in its crate docs", lib.display());
+            assert!(
+                text.contains("```"),
+                "{} has no example in its crate docs",
+                lib.display()
+            );
         }
     }
 }

@@ -1,0 +1,9 @@
+//! One module per `nh` subcommand.
+
+pub mod corpus;
+pub mod eval;
+pub mod hash;
+pub mod info;
+pub mod pyhash;
+pub mod reproduce;
+pub mod train;

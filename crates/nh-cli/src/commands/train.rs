@@ -1,0 +1,110 @@
+//! `nh train`: train one learner on one problem and save the hash and its learning curve.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use nh_agents::DeviceChoice;
+use nh_corpus::Corpus;
+use nh_exp::{Algo, Origin, Panel, Schedule, TaskContext, git_commit, run_task, save_model, write_new_file};
+
+/// Arguments of `nh train`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Learner: pg, ac, sac, cem or supervised.
+    #[arg(long, value_parser = parse_algo)]
+    algo: Algo,
+    /// Hash-table bins M.
+    #[arg(long)]
+    bins: usize,
+    /// Words per episode N (ignored by supervised, which uses the corpus).
+    #[arg(long, default_value_t = 1000)]
+    words: usize,
+    /// Train on one fixed seeded set of N words (memorization, the paper's Fig. 6).
+    #[arg(long, conflicts_with = "pool")]
+    fixed: bool,
+    /// Draw each episode's N words from a fixed pool of P words (the paper's Fig. 7).
+    #[arg(long)]
+    pool: Option<usize>,
+    /// Show the table occupancy to the policy (the paper's Fig. 5; no longer a hash function).
+    #[arg(long)]
+    occupancy: bool,
+    /// Training iterations (epochs for supervised).
+    #[arg(long, default_value_t = 100)]
+    iterations: usize,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// cpu, cuda or auto.
+    #[arg(long, default_value = "auto")]
+    device: DeviceChoice,
+    /// Word list file; default: NH_CORPUS, else the embedded list.
+    #[arg(long)]
+    corpus: Option<PathBuf>,
+    /// TOML file with the learner's hyper-parameters (keys of its config, e.g. `learning_rate`).
+    #[arg(long)]
+    params: Option<PathBuf>,
+    /// New directory for the model and `metrics.csv` (must not exist).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+fn parse_algo(s: &str) -> Result<Algo, String> {
+    toml::Value::String(s.to_owned())
+        .try_into()
+        .map_err(|_| format!("unknown algorithm `{s}` (expected pg, ac, sac, cem or supervised)"))
+}
+
+/// Trains, then writes the model directory and its metrics.
+pub fn run(args: &Args) -> Result<()> {
+    if args.out.exists() {
+        bail!("{} already exists; `nh train` never overwrites a model", args.out.display());
+    }
+    let params = match &args.params {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            toml::from_str(&text).with_context(|| format!("{}", path.display()))?
+        }
+        None => toml::Table::new(),
+    };
+    let schedule = match (args.fixed, args.pool) {
+        (true, _) => Schedule::Fixed,
+        (false, Some(_)) => Schedule::Pool,
+        (false, None) => Schedule::Sample,
+    };
+    let panel = Panel {
+        id: "train".into(),
+        label: "nh train".into(),
+        origin: Origin::Ours,
+        algo: args.algo,
+        words: args.words,
+        bins: args.bins,
+        schedule,
+        pool: args.pool.unwrap_or(0),
+        occupancy: args.occupancy,
+        iterations: args.iterations,
+        params,
+        generalization: None,
+        max_corpus: None,
+    };
+    panel.validate().map_err(|m| anyhow::anyhow!("invalid options: {m}"))?;
+    let corpus = Corpus::load(args.corpus.as_deref())?;
+    let device = args.device.resolve()?;
+    let ctx = TaskContext { corpus: &corpus, device };
+    let bar = ProgressBar::new(args.iterations as u64);
+    bar.set_style(ProgressStyle::with_template("[{bar:40}] {pos}/{len} {elapsed} ETA {eta}").expect("valid template"));
+    let (output, model) = run_task(&ctx, &panel, args.seed, &mut |done| bar.set_position(done as u64))?;
+    bar.finish_and_clear();
+    let commit = git_commit(&std::env::current_dir()?);
+    save_model(&corpus, &commit, &args.out, &model, output.train_words.as_deref())?;
+    write_new_file(&args.out.join("metrics.csv"), &output.metrics_csv)?;
+    let last = |name: &str| output.curves.get(name).and_then(|c| c.last().copied());
+    println!("model: {}", args.out.display());
+    if let (Some(reward), Some(collisions)) = (last("reward"), last("collisions")) {
+        println!("last iteration: reward {reward:.1}, collisions {collisions:.1}");
+    }
+    if let Some(iterations) = output.iterations_to_perfect {
+        println!("zero collisions on the training words after {iterations} iterations");
+    }
+    Ok(())
+}

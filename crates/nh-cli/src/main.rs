@@ -1,0 +1,60 @@
+//! The `nh` binary: parses arguments and hands each subcommand to the library crates.
+
+mod commands;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// neural-hash: reinforcement learning of hash functions for dictionary words.
+#[derive(Debug, Parser)]
+#[command(name = "nh", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// libtorch version, threads and CUDA availability.
+    Info,
+    /// Load a corpus and print its provenance (source, SHA-256, counts).
+    Corpus(commands::corpus::Args),
+    /// CPython's `hash(str)` for each word, exactly as `PYTHONHASHSEED=S python3` prints it.
+    Pyhash(commands::pyhash::Args),
+    /// Reproduce a figure of the paper (fig1..fig7, or all).
+    Reproduce(commands::reproduce::Args),
+    /// Train one learner and save the NeuralHash with its metrics.
+    Train(commands::train::Args),
+    /// Print the bin a trained model gives each word.
+    Hash(commands::hash::Args),
+    /// Compare a trained model with Python's hash and a random function on word samples.
+    Eval(commands::eval::Args),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Info => commands::info::run(),
+        Command::Corpus(args) => commands::corpus::run(&args),
+        Command::Pyhash(args) => commands::pyhash::run(&args),
+        Command::Reproduce(args) => commands::reproduce::run(&args),
+        Command::Train(args) => commands::train::run(&args),
+        Command::Hash(args) => commands::hash::run(&args),
+        Command::Eval(args) => commands::eval::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! What the benchmark ran on: CPU, cores, memory, libtorch, commit and date.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::metadata::{git_commit, utc_stamps};
+
+/// The machine and code behind one benchmark run.
+#[derive(Debug, Clone, Serialize)]
+pub struct MachineInfo {
+    /// `model name` of the first processor in /proc/cpuinfo (`unknown` elsewhere).
+    pub cpu_model: String,
+    /// Logical processors listed in /proc/cpuinfo (0 when unreadable).
+    pub cpu_listed: usize,
+    /// Cores this process may use (`std::thread::available_parallelism`).
+    pub cores_available: usize,
+    /// Memory in GiB from /proc/meminfo, when readable.
+    pub memory_gib: Option<f64>,
+    /// libtorch version, intra-op threads and CUDA devices.
+    pub libtorch: nh_agents::LibtorchInfo,
+    /// Name of the CUDA device the run used, when it used one.
+    pub cuda_device: Option<String>,
+    /// Git commit of the working tree (`-dirty` with uncommitted changes).
+    pub commit: String,
+    /// Start of the run, RFC 3339 UTC.
+    pub date: String,
+}
+
+impl MachineInfo {
+    /// Reads /proc, libtorch and git (the repository containing `repo`).
+    pub fn probe(repo: &Path) -> MachineInfo {
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+        MachineInfo {
+            cpu_model: cpu_model(&cpuinfo).unwrap_or_else(|| "unknown".to_owned()),
+            cpu_listed: cpuinfo.lines().filter(|l| l.starts_with("processor")).count(),
+            cores_available: std::thread::available_parallelism().map_or(1, usize::from),
+            memory_gib: memory_gib(&meminfo),
+            libtorch: nh_agents::libtorch_info(),
+            cuda_device: None,
+            commit: git_commit(repo),
+            date: utc_stamps().1,
+        }
+    }
+}
+
+/// The first `model name : ...` value.
+fn cpu_model(cpuinfo: &str) -> Option<String> {
+    cpuinfo
+        .lines()
+        .find(|line| line.starts_with("model name"))
+        .and_then(|line| line.split_once(':'))
+        .map(|(_, value)| value.trim().to_owned())
+}
+
+/// `MemTotal` (kB) in GiB.
+fn memory_gib(meminfo: &str) -> Option<f64> {
+    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / (1024.0 * 1024.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_proc_files() {
+        let cpuinfo = "processor\t: 0\nmodel name\t: AMD EPYC 9654 96-Core Processor\nflags\t: fpu\n\nprocessor\t: 1\nmodel name\t: AMD EPYC 9654 96-Core Processor\n";
+        assert_eq!(cpu_model(cpuinfo).as_deref(), Some("AMD EPYC 9654 96-Core Processor"));
+        assert_eq!(cpu_model("flags: x"), None);
+        let gib = memory_gib("MemTotal:        8388608 kB\nMemFree: 1 kB\n").unwrap();
+        assert!((gib - 8.0).abs() < 1e-12);
+        assert_eq!(memory_gib("nothing"), None);
+    }
+}

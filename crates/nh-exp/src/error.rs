@@ -1,0 +1,72 @@
+//! The one error type of nh-exp.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while configuring, running or recording an experiment.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// An experiment file is malformed or asks for something impossible.
+    #[error("{path}: {message}")]
+    Config {
+        /// The experiment file.
+        path: PathBuf,
+        /// What is wrong, naming the key (and line where known).
+        message: String,
+    },
+    /// A profile name that the experiment file does not define.
+    #[error("{figure}: no profile `{profile}` (known: default, {})", known.join(", "))]
+    UnknownProfile {
+        /// The figure.
+        figure: String,
+        /// The requested profile.
+        profile: String,
+        /// Profiles the file defines.
+        known: Vec<String>,
+    },
+    /// A figure name that has no experiment file.
+    #[error("unknown figure `{0}` (expected fig1..fig7 or all)")]
+    UnknownFigure(String),
+    /// A result file that already exists: runs never overwrite earlier results.
+    #[error("{0} already exists; results are never overwritten")]
+    WouldOverwrite(PathBuf),
+    /// The corpus could not be loaded.
+    #[error(transparent)]
+    Corpus(#[from] nh_corpus::Error),
+    /// A learner failed.
+    #[error("{panel} (seed {seed}): {source}")]
+    Agent {
+        /// The panel id.
+        panel: String,
+        /// The seed.
+        seed: u64,
+        /// The learner's error.
+        source: nh_agents::Error,
+    },
+    /// Drawing a figure failed.
+    #[error("drawing {path}: {message}")]
+    Plot {
+        /// The figure file.
+        path: PathBuf,
+        /// The plotting backend's message.
+        message: String,
+    },
+    /// Serializing a result failed.
+    #[error("writing {path}: {message}")]
+    Serialize {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        message: String,
+    },
+}
+
+/// nh-exp's result type.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,63 @@
+//! nh-exp: the paper's experiments as data, run over seed grids, recorded as run directories.
+//!
+//! Each figure of the paper is a TOML file in `experiments/` ([`Experiment`]): panels (a learner on a
+//! problem), seeds, and budget profiles (`smoke` for CI, `paper` for the long runs the paper's curves
+//! need). [`reproduce`] trains every (panel, seed) in parallel with rayon, then writes
+//! `results/<figure>/<run-id>/`: the resolved config, per-seed CSV curves, aggregate CSVs (mean and 95%
+//! CI), the PNG figure, `summary.json` and `metadata.json` (commit, seeds, device, libtorch, corpus).
+//!
+//! ```
+//! use std::path::Path;
+//! use nh_exp::Experiment;
+//!
+//! let text = r#"
+//! figure = "demo"
+//! title = "policy gradient, 10 words into 10 bins"
+//! paper_claim = "none"
+//! seeds = 2
+//! [[panel]]
+//! id = "pg"
+//! label = "PG"
+//! origin = "paper"
+//! algo = "pg"
+//! words = 10
+//! bins = 10
+//! schedule = "sample"
+//! iterations = 5
+//! "#;
+//! let exp = Experiment::from_toml(text, Path::new("demo.toml")).unwrap();
+//! assert_eq!(exp.panel[0].bins, 10);
+//! ```
+//!
+//! Design choices:
+//! - Every number lives in the experiment file; unknown keys are errors naming the key and line.
+//! - Results are never overwritten: run ids are claimed with `create_dir`, files are written to a
+//!   temporary name and hard-linked into place.
+//! - libtorch threads are split between concurrent tasks so rayon and libtorch do not oversubscribe
+//!   the cores; learners are seed-local, so parallel runs equal sequential ones.
+//! - Every RL panel records Python's hash on its own word sets: the paper's reference line.
+
+mod config;
+mod error;
+mod metadata;
+mod plot;
+mod records;
+mod reference;
+mod report;
+mod rundir;
+mod runner;
+mod task;
+mod train;
+
+pub use config::{
+    Algo, Experiment, Generalization, Origin, Panel, Profile, Schedule, experiment_path,
+};
+pub use error::{Error, Result};
+pub use metadata::git_commit;
+pub use reference::{Reference, python_reference};
+pub use rundir::{RunDir, write_new_file};
+pub use runner::{
+    FIGURES, FigureRun, Progress, ReproduceOptions, corpus_json, figure_list, reproduce,
+};
+pub use task::{GeneralizationResult, TaskOutput};
+pub use train::{TRAIN_WORDS_FILE, TaskContext, generalize, run_task, save_model};

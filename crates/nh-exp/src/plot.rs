@@ -1,0 +1,235 @@
+//! Figures: rows of two subplots in the paper's layout, mean over seeds with a shaded 95% CI band,
+//! thin per-seed lines and horizontal reference lines (Python's hash, chance).
+
+use std::path::Path;
+
+use nh_metrics::summarize_curves;
+use plotters::prelude::*;
+
+use crate::{Error, Result};
+
+/// Curves of one method: one value per iteration per seed.
+#[derive(Debug, Clone)]
+pub struct CurveSet {
+    /// Legend label.
+    pub label: String,
+    /// `per_seed[s][i]`: seed s, iteration i (seeds may stop at different lengths).
+    pub per_seed: Vec<Vec<f64>>,
+}
+
+/// A horizontal reference line.
+#[derive(Debug, Clone)]
+pub struct HLine {
+    /// Legend label.
+    pub label: String,
+    /// Its height.
+    pub value: f64,
+}
+
+/// One subplot.
+#[derive(Debug, Clone)]
+pub struct Subplot {
+    /// Title above the subplot.
+    pub title: String,
+    /// x-axis label.
+    pub x_label: String,
+    /// y-axis label.
+    pub y_label: String,
+    /// The curves.
+    pub curves: Vec<CurveSet>,
+    /// Reference lines.
+    pub hlines: Vec<HLine>,
+}
+
+const PALETTE: [RGBColor; 4] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+];
+const REFERENCE: RGBColor = RGBColor(90, 90, 90);
+
+/// Draws `rows` (each a left and right subplot) with a caption under them into a PNG at `path`.
+pub fn draw_figure(path: &Path, rows: &[[Subplot; 2]], caption: &str) -> Result<()> {
+    let plot_err = |e: &dyn std::fmt::Display| Error::Plot {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let height = 380 * rows.len() as u32 + 70;
+    let root = BitMapBackend::new(path, (1300, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| plot_err(&e))?;
+    let (body, footer) = root.split_vertically(height - 70);
+    for (line_no, line) in wrap(caption, 150).iter().enumerate() {
+        footer
+            .draw_text(
+                line,
+                &("sans-serif", 15).into_font().color(&BLACK),
+                (20, 8 + 20 * line_no as i32),
+            )
+            .map_err(|e| plot_err(&e))?;
+    }
+    let cells = body.split_evenly((rows.len(), 2));
+    for (cell, subplot) in cells.iter().zip(rows.iter().flatten()) {
+        draw_subplot(cell, subplot).map_err(|e| plot_err(&e))?;
+    }
+    root.present().map_err(|e| plot_err(&e))?;
+    Ok(())
+}
+
+fn draw_subplot<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    sp: &Subplot,
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let summaries: Vec<_> = sp
+        .curves
+        .iter()
+        .map(|c| summarize_curves(&c.per_seed))
+        .collect();
+    let len = sp
+        .curves
+        .iter()
+        .flat_map(|c| c.per_seed.iter().map(Vec::len))
+        .max()
+        .unwrap_or(1)
+        .max(2);
+    let mut lo = f64::INFINITY;
+    let mut hi = f64::NEG_INFINITY;
+    let values = sp
+        .curves
+        .iter()
+        .flat_map(|c| c.per_seed.iter().flatten().copied());
+    let bands = summaries.iter().flatten().flat_map(|s| {
+        let (a, b) = s.ci95();
+        [a, b]
+    });
+    for v in values
+        .chain(bands)
+        .chain(sp.hlines.iter().map(|h| h.value))
+        .filter(|v| v.is_finite())
+    {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        (lo, hi) = (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.08).max(1e-6);
+    let mut chart = ChartBuilder::on(area)
+        .caption(&sp.title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(65)
+        .build_cartesian_2d(1f64..len as f64, (lo - pad)..(hi + pad))?;
+    chart
+        .configure_mesh()
+        .x_desc(sp.x_label.as_str())
+        .y_desc(sp.y_label.as_str())
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    for (k, (curve, summary)) in sp.curves.iter().zip(&summaries).enumerate() {
+        let color = PALETTE[k % PALETTE.len()];
+        let x = |i: usize| (i + 1) as f64;
+        let mut band: Vec<(f64, f64)> = summary
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (x(i), s.ci95().1))
+            .collect();
+        band.extend(
+            summary
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, s)| (x(i), s.ci95().0)),
+        );
+        if band.iter().all(|p| p.1.is_finite()) {
+            chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.2).filled())))?;
+        }
+        for seed in &curve.per_seed {
+            let pts = seed.iter().enumerate().map(|(i, v)| (x(i), *v));
+            chart.draw_series(LineSeries::new(pts, color.mix(0.35).stroke_width(1)))?;
+        }
+        let mean = summary.iter().enumerate().map(|(i, s)| (x(i), s.mean));
+        chart
+            .draw_series(LineSeries::new(mean, color.stroke_width(2)))?
+            .label(format!(
+                "{} (mean of {} seeds)",
+                curve.label,
+                curve.per_seed.len()
+            ))
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+            });
+    }
+    for h in &sp.hlines {
+        let pts = vec![(1.0, h.value), (len as f64, h.value)];
+        chart
+            .draw_series(DashedLineSeries::new(pts, 6, 4, REFERENCE.stroke_width(2)))?
+            .label(format!("{} = {:.1}", h.label, h.value))
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], REFERENCE.stroke_width(2))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 13))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()?;
+    Ok(())
+}
+
+/// Greedy word wrap for the caption.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let last = lines.last_mut().expect("at least one line");
+        if !last.is_empty() && last.len() + 1 + word.len() > width {
+            lines.push(word.to_owned());
+        } else {
+            if !last.is_empty() {
+                last.push(' ');
+            }
+            last.push_str(word);
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draws_a_png_with_bands_and_references() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.png");
+        let curve = CurveSet {
+            label: "pg".into(),
+            per_seed: vec![vec![1.0, 2.0, 3.0], vec![2.0, 2.5, 2.0]],
+        };
+        let sp = Subplot {
+            title: "t".into(),
+            x_label: "iteration".into(),
+            y_label: "reward".into(),
+            curves: vec![curve],
+            hlines: vec![HLine {
+                label: "Python hash".into(),
+                value: 2.2,
+            }],
+        };
+        draw_figure(&path, &[[sp.clone(), sp]], "caption text").unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(&bytes[1..4], b"PNG");
+        assert!(
+            bytes.len() > 5_000,
+            "suspiciously small PNG: {} bytes",
+            bytes.len()
+        );
+    }
+
+    #[test]
+    fn wraps_captions() {
+        assert_eq!(wrap("aa bb cc", 5), vec!["aa bb", "cc"]);
+    }
+}

@@ -1,0 +1,333 @@
+//! The bridge from an experiment panel to a learner of nh-agents: words, environment, encoder and
+//! config in; curves, Python reference, generalization test and the saved model out.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use nh_agents::{
+    AcConfig, CemConfig, Device, IterationMetrics, ModelProvenance, NeuralHash, PgConfig,
+    SacConfig, SupervisedConfig, TrainSetup,
+};
+use nh_corpus::Corpus;
+use nh_encode::{Alphabet, DEFAULT_MAX_LEN, IndexEncoder};
+use nh_env::{EnvConfig, ObservationMode, RewardConfig, WordSchedule};
+use nh_metrics::{PyStrHash, Summary, TableStats, expected_collisions};
+use rand::SeedableRng;
+use rand::seq::index::sample;
+use rand_chacha::ChaCha8Rng;
+use serde::de::DeserializeOwned;
+
+use crate::config::{Algo, Panel, Schedule};
+use crate::records::to_csv;
+use crate::reference::python_reference;
+use crate::task::{GeneralizationResult, TaskOutput};
+use crate::{Error, Result};
+
+/// The training words saved beside a fixed-set model.
+pub const TRAIN_WORDS_FILE: &str = "train_words.txt";
+/// Samples of Python's hash behind each reference line.
+const REFERENCE_SAMPLES: usize = 200;
+/// Share of the corpus held out from supervised training.
+const SUPERVISED_HELD_OUT: f64 = 0.1;
+
+/// What every task of a figure shares.
+pub struct TaskContext<'a> {
+    /// The corpus words come from.
+    pub corpus: &'a Corpus,
+    /// Where networks train.
+    pub device: Device,
+}
+
+/// Trains one panel with one seed.
+pub fn run_task(
+    ctx: &TaskContext<'_>,
+    panel: &Panel,
+    seed: u64,
+    on_iteration: &mut dyn FnMut(usize),
+) -> Result<(TaskOutput, NeuralHash)> {
+    let started = Instant::now();
+    let agent_err = |source| Error::Agent {
+        panel: panel.id.clone(),
+        seed,
+        source,
+    };
+    let alphabet = Alphabet::from_words(ctx.corpus.words());
+    let encoder = IndexEncoder::new(alphabet, DEFAULT_MAX_LEN).map_err(|e| Error::Config {
+        path: PathBuf::from(&panel.id),
+        message: e.to_string(),
+    })?;
+    if panel.algo == Algo::Supervised {
+        return run_supervised(ctx, panel, seed, &encoder, started, on_iteration);
+    }
+    let (words, schedule) = panel_words(ctx.corpus, panel, seed)?;
+    let env = EnvConfig::new(panel.bins, panel.words)
+        .with_schedule(schedule)
+        .with_observation(if panel.occupancy {
+            ObservationMode::WordAndOccupancy
+        } else {
+            ObservationMode::WordOnly
+        });
+    let setup = TrainSetup {
+        env: &env,
+        words: &words,
+        encoder: &encoder,
+        seed,
+        device: ctx.device,
+    };
+    let mut done = 0;
+    let mut progress = |_: &IterationMetrics| {
+        done += 1;
+        on_iteration(done);
+    };
+    let outcome = match panel.algo {
+        Algo::Pg => nh_agents::train_pg(
+            &setup,
+            &learner_config::<PgConfig>(panel, "iterations")?,
+            &mut progress,
+        ),
+        Algo::Ac => nh_agents::train_actor_critic(
+            &setup,
+            &learner_config::<AcConfig>(panel, "iterations")?,
+            &mut progress,
+        ),
+        Algo::Sac => nh_agents::train_sac(
+            &setup,
+            &learner_config::<SacConfig>(panel, "iterations")?,
+            &mut progress,
+        ),
+        Algo::Cem => nh_agents::train_cem(
+            &setup,
+            &learner_config::<CemConfig>(panel, "iterations")?,
+            &mut progress,
+        ),
+        Algo::Supervised => unreachable!("handled above"),
+    }
+    .map_err(agent_err)?;
+    let rows = &outcome.metrics;
+    let curve = |f: fn(&IterationMetrics) -> f64| rows.iter().map(f).collect::<Vec<_>>();
+    let mut curves = BTreeMap::new();
+    curves.insert("reward", curve(|m| m.reward));
+    curves.insert("collisions", curve(|m| m.collisions));
+    curves.insert("max_collisions_in_bin", curve(|m| m.max_collisions_in_bin));
+    curves.insert("max_load", curve(|m| m.max_load));
+    curves.insert("loss", curve(|m| m.loss.unwrap_or(f64::NAN)));
+    curves.insert("entropy", curve(|m| m.entropy));
+    let iterations_to_perfect = (panel.schedule == Schedule::Fixed)
+        .then(|| {
+            rows.iter()
+                .position(|m| m.greedy_collisions.unwrap_or(m.collisions) == 0.0)
+                .map(|i| i + 1)
+        })
+        .flatten();
+    let rewards = RewardConfig::default();
+    let reference = python_reference(
+        &words,
+        panel.words,
+        panel.bins,
+        REFERENCE_SAMPLES,
+        seed,
+        (f64::from(rewards.empty), f64::from(rewards.collision)),
+    );
+    let generalization = match &panel.generalization {
+        Some(g) => Some(generalize(
+            ctx.corpus,
+            &words,
+            &outcome.model,
+            g.words,
+            g.samples,
+            seed,
+        )),
+        None => None,
+    };
+    let metrics_csv = to_csv(rows).map_err(|e| Error::Serialize {
+        path: PathBuf::from(&panel.id),
+        message: e.to_string(),
+    })?;
+    let output = TaskOutput {
+        panel: panel.id.clone(),
+        seed,
+        metrics_csv,
+        curves,
+        reference: Some(reference),
+        generalization,
+        iterations_to_perfect,
+        train_words: (panel.schedule != Schedule::Sample).then_some(words),
+        wall_seconds: started.elapsed().as_secs_f64(),
+    };
+    Ok((output, outcome.model))
+}
+
+fn run_supervised(
+    ctx: &TaskContext<'_>,
+    panel: &Panel,
+    seed: u64,
+    encoder: &IndexEncoder,
+    started: Instant,
+    on_iteration: &mut dyn FnMut(usize),
+) -> Result<(TaskOutput, NeuralHash)> {
+    let n = panel
+        .max_corpus
+        .unwrap_or(ctx.corpus.len())
+        .min(ctx.corpus.len());
+    let mut words = ctx.corpus.sample(n, seed)?;
+    let held_out =
+        words.split_off(n - ((n as f64 * SUPERVISED_HELD_OUT).round() as usize).min(n - 1));
+    let mut config: SupervisedConfig = learner_config(panel, "epochs")?;
+    config.bins = panel.bins;
+    let mut done = 0;
+    let outcome = nh_agents::train_supervised(
+        &words,
+        &held_out,
+        encoder,
+        &config,
+        seed,
+        ctx.device,
+        &mut |_| {
+            done += 1;
+            on_iteration(done);
+        },
+    )
+    .map_err(|source| Error::Agent {
+        panel: panel.id.clone(),
+        seed,
+        source,
+    })?;
+    let rows = &outcome.epochs;
+    let mut curves = BTreeMap::new();
+    curves.insert("loss", rows.iter().map(|e| e.loss).collect());
+    curves.insert(
+        "train_accuracy",
+        rows.iter().map(|e| e.train_accuracy).collect(),
+    );
+    curves.insert(
+        "held_out_accuracy",
+        rows.iter()
+            .map(|e| e.held_out_accuracy.unwrap_or(f64::NAN))
+            .collect(),
+    );
+    let metrics_csv = to_csv(rows).map_err(|e| Error::Serialize {
+        path: PathBuf::from(&panel.id),
+        message: e.to_string(),
+    })?;
+    let output = TaskOutput {
+        panel: panel.id.clone(),
+        seed,
+        metrics_csv,
+        curves,
+        reference: None,
+        generalization: None,
+        iterations_to_perfect: None,
+        train_words: None,
+        wall_seconds: started.elapsed().as_secs_f64(),
+    };
+    Ok((output, outcome.model))
+}
+
+/// The learner's config from the panel's `params`, with the panel's iteration budget under `key`.
+fn learner_config<T: DeserializeOwned>(panel: &Panel, key: &str) -> Result<T> {
+    let where_ = || PathBuf::from(format!("panel `{}` params", panel.id));
+    if panel.params.contains_key(key) {
+        return Err(Error::Config {
+            path: where_(),
+            message: format!(
+                "`{key}` is set by the panel's `iterations` (and profiles); remove it from params"
+            ),
+        });
+    }
+    let mut table = panel.params.clone();
+    table.insert(
+        key.to_owned(),
+        toml::Value::Integer(panel.iterations as i64),
+    );
+    toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| Error::Config {
+            path: where_(),
+            message: e.to_string(),
+        })
+}
+
+/// The environment's word list and schedule for a panel; the words depend on the seed only.
+fn panel_words(corpus: &Corpus, panel: &Panel, seed: u64) -> Result<(Vec<String>, WordSchedule)> {
+    let words_seed = seed ^ 0x5EED_F5A3_B1E5;
+    Ok(match panel.schedule {
+        Schedule::Sample => (corpus.words().to_vec(), WordSchedule::Sample),
+        Schedule::Fixed => (corpus.sample(panel.words, words_seed)?, WordSchedule::Fixed),
+        Schedule::Pool => (corpus.sample(panel.pool, words_seed)?, WordSchedule::Pool),
+    })
+}
+
+/// The trained hash and Python's hash on the same samples of words the model never saw.
+///
+/// Draws `samples` seeded samples of `n` corpus words that are not in `trained`, and places each
+/// with the model (argmax) and with Python's hash (seed 0) into the model's bins.
+pub fn generalize(
+    corpus: &Corpus,
+    trained: &[String],
+    model: &NeuralHash,
+    n: usize,
+    samples: usize,
+    seed: u64,
+) -> GeneralizationResult {
+    let seen: HashSet<&str> = trained.iter().map(String::as_str).collect();
+    let unseen: Vec<&str> = corpus
+        .words()
+        .iter()
+        .map(String::as_str)
+        .filter(|w| !seen.contains(w))
+        .collect();
+    let n = n.min(unseen.len());
+    let m = model.bins();
+    let python = PyStrHash::new(0).expect("seed 0 is valid");
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6E4E_7A11);
+    let (mut nc, mut nl, mut pc, mut pl) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..samples {
+        let pick: Vec<&str> = sample(&mut rng, unseen.len(), n)
+            .iter()
+            .map(|i| unseen[i])
+            .collect();
+        let neural = TableStats::from_bins(&model.hash_batch(&pick), m);
+        let py_bins: Vec<usize> = pick.iter().map(|w| python.bin(w, m)).collect();
+        let py = TableStats::from_bins(&py_bins, m);
+        nc.push(neural.collisions as f64);
+        nl.push(neural.max_load as f64);
+        pc.push(py.collisions as f64);
+        pl.push(py.max_load as f64);
+    }
+    GeneralizationResult {
+        words: n,
+        bins: m,
+        samples,
+        neural_collisions: Summary::of(&nc),
+        neural_max_load: Summary::of(&nl),
+        python_collisions: Summary::of(&pc),
+        python_max_load: Summary::of(&pl),
+        uniform_expected_collisions: expected_collisions(n, m),
+    }
+}
+
+/// Saves a trained hash into the new directory `dir` with the corpus and commit it came from.
+///
+/// A fixed-set model also gets `train_words.txt` (one word per line), so that `nh eval --held-out`
+/// can leave them out.
+pub fn save_model(
+    corpus: &Corpus,
+    commit: &str,
+    dir: &Path,
+    model: &NeuralHash,
+    train_words: Option<&[String]>,
+) -> Result<()> {
+    let provenance = ModelProvenance { corpus_sha256: corpus.provenance().sha256.clone(), git_commit: commit.to_owned() };
+    model.save(dir, &provenance).map_err(|source| Error::Agent {
+        panel: dir.display().to_string(),
+        seed: 0,
+        source,
+    })?;
+    if let Some(words) = train_words {
+        let mut text = words.join("\n");
+        text.push('\n');
+        crate::rundir::write_new_file(&dir.join(TRAIN_WORDS_FILE), text.as_bytes())?;
+    }
+    Ok(())
+}
