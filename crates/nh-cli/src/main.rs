@@ -31,12 +31,15 @@ enum Command {
     Hash(commands::hash::Args),
     /// Compare a trained model with Python's hash and a random function on word samples.
     Eval(commands::eval::Args),
+    /// Speed benchmarks against CPython's hash and perfect hashes (docs/PERFORMANCE.md).
+    Bench(commands::bench::Args),
 }
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+            // Library logs (e.g. each learner's start) are opt-in with RUST_LOG=info.
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Train(args) => commands::train::run(&args),
         Command::Hash(args) => commands::hash::run(&args),
         Command::Eval(args) => commands::eval::run(&args),
+        Command::Bench(args) => commands::bench::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

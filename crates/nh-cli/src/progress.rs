@@ -1,5 +1,5 @@
 //! Progress for `nh reproduce`: bars per task and overall (with ETA) on a terminal, log lines
-//! otherwise, nothing with `--quiet`.
+//! otherwise (stderr), nothing with `--quiet`.
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -74,7 +74,10 @@ impl Progress for Reporter {
                 bars.multi.println(format!("{figure}: {about}")).ok();
             }
             Reporter::Log => {
-                tracing::info!(figure, about, tasks = tasks.len(), total, "figure started");
+                eprintln!(
+                    "{figure}: {about}; {} tasks, {total} iterations in all",
+                    tasks.len()
+                );
             }
             Reporter::Quiet => {}
         }
@@ -109,7 +112,7 @@ impl Progress for Reporter {
                 }
             }
             Reporter::Log => {
-                tracing::info!(figure, panel, seed, seconds, "task finished");
+                eprintln!("{figure}: {panel} seed {seed} finished in {seconds:.1} s");
             }
             Reporter::Quiet => {}
         }
@@ -125,7 +128,7 @@ impl Progress for Reporter {
                 bars.multi.clear().ok();
             }
             Reporter::Log => {
-                tracing::info!(figure, dir = %dir.display(), "figure finished");
+                eprintln!("{figure}: results in {}", dir.display());
             }
             Reporter::Quiet => {}
         }

@@ -58,6 +58,14 @@ pub enum Error {
         /// The plotting backend's message.
         message: String,
     },
+    /// A benchmark step failed.
+    #[error("benchmark, {stage}: {message}")]
+    Bench {
+        /// Which step.
+        stage: String,
+        /// What went wrong.
+        message: String,
+    },
     /// Serializing a result failed.
     #[error("writing {path}: {message}")]
     Serialize {

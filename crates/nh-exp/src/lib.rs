@@ -37,6 +37,7 @@
 //!   the cores; learners are seed-local, so parallel runs equal sequential ones.
 //! - Every RL panel records Python's hash on its own word sets: the paper's reference line.
 
+pub mod bench;
 mod config;
 mod error;
 mod metadata;

@@ -10,7 +10,7 @@ use crate::config::{Algo, Experiment, Origin, Panel};
 use crate::plot::{CurveSet, HLine, Subplot, draw_figure};
 use crate::records::{Column, aggregate_csv};
 use crate::rundir::{RunDir, place_new_file};
-use crate::task::TaskOutput;
+use crate::task::{GeneralizationResult, TaskOutput};
 use crate::{Error, Result};
 
 /// Curves drawn and aggregated for reinforcement-learning panels.
@@ -86,6 +86,10 @@ pub fn write_figure_outputs(
     });
     let pretty = |v: &Value| serde_json::to_vec_pretty(v).expect("JSON values serialize");
     dir.write("summary.json", &pretty(&summary))?;
+    dir.write(
+        "summary.md",
+        summary_markdown(exp, by_panel, dir.id()).as_bytes(),
+    )?;
     dir.write("metadata.json", &pretty(metadata))?;
     Ok(summary)
 }
@@ -224,4 +228,105 @@ fn panel_summary(panel: &Panel, outs: &[TaskOutput], names: &[&str]) -> Value {
         "python_reference": outs.iter().map(|o| o.reference.clone()).collect::<Vec<_>>(),
         "generalization": outs.iter().map(|o| o.generalization.clone()).collect::<Vec<_>>(),
     })
+}
+
+/// `mean ± 95% CI half-width` of a summary, or `-`.
+fn pm(s: Option<&Summary>) -> String {
+    match s {
+        Some(s) if s.ci95_half_width.is_finite() => {
+            format!("{:.2} ± {:.2}", s.mean, s.ci95_half_width)
+        }
+        Some(s) => format!("{:.2}", s.mean),
+        None => "-".into(),
+    }
+}
+
+/// A human-readable table of the run: first and final values per panel against the references.
+fn summary_markdown(
+    exp: &Experiment,
+    by_panel: &BTreeMap<String, Vec<TaskOutput>>,
+    run_id: &str,
+) -> String {
+    let mut md = format!(
+        "# {}: {}\n\nRun `{run_id}`. Values are means over seeds ± the 95% CI half-width; \"final\" \
+                          is each seed's mean over its last 10% of iterations.\n\n",
+        exp.figure, exp.title
+    );
+    for panel in &exp.panel {
+        let outs = by_panel
+            .get(&panel.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        md.push_str(&format!(
+            "## {} [{}]\n\n",
+            panel.label,
+            if panel.origin == Origin::Ours {
+                "ours"
+            } else {
+                "paper"
+            }
+        ));
+        let names: &[&str] = if panel.algo == Algo::Supervised {
+            &SUPERVISED_CURVES
+        } else {
+            &RL_CURVES
+        };
+        md.push_str("| quantity | first iteration | final |\n|---|---|---|\n");
+        for name in names {
+            let firsts: Vec<f64> = outs
+                .iter()
+                .filter_map(|o| o.curves.get(name).and_then(|c| c.first().copied()))
+                .collect();
+            let first = (!firsts.is_empty()).then(|| Summary::of(&firsts));
+            md.push_str(&format!(
+                "| {name} | {} | {} |\n",
+                pm(first.as_ref()),
+                pm(final_summary(outs, name).as_ref())
+            ));
+        }
+        let refs: Vec<_> = outs.iter().filter_map(|o| o.reference.as_ref()).collect();
+        if let Some(r) = refs.first() {
+            let mean = |f: &dyn Fn(&crate::reference::Reference) -> f64| {
+                refs.iter().map(|r| f(r)).sum::<f64>() / refs.len() as f64
+            };
+            md.push_str(&format!(
+                "\nPython's hash on the same word sets ({} samples of {} words into {} bins per seed): reward {:.1}, \
+                 collisions {:.2}, max collisions in one bin {:.2}; a uniform random function: {:.2} collisions.\n",
+                r.samples, r.n, r.m,
+                mean(&|r| r.reward.mean), mean(&|r| r.collisions.mean), mean(&|r| r.max_collisions_in_bin.mean),
+                r.uniform_expected_collisions
+            ));
+        }
+        if panel.schedule == crate::config::Schedule::Fixed && panel.algo != Algo::Supervised {
+            let perfect: Vec<String> = outs
+                .iter()
+                .map(|o| {
+                    o.iterations_to_perfect
+                        .map_or("not reached".into(), |i| i.to_string())
+                })
+                .collect();
+            md.push_str(&format!(
+                "\nIterations to a zero-collision hash of the training words, per seed: {}.\n",
+                perfect.join(", ")
+            ));
+        }
+        let gens: Vec<_> = outs
+            .iter()
+            .filter_map(|o| o.generalization.as_ref())
+            .collect();
+        if let Some(g) = gens.first() {
+            let avg = |f: &dyn Fn(&GeneralizationResult) -> f64| {
+                gens.iter().map(|g| f(g)).sum::<f64>() / gens.len() as f64
+            };
+            md.push_str(&format!(
+                "\nUnseen words ({} samples of {} words into {} bins, mean over seeds): neural hash {:.2} collisions \
+                 (max load {:.2}), Python's hash {:.2} (max load {:.2}), uniform random {:.2}.\n",
+                g.samples, g.words, g.bins,
+                avg(&|g| g.neural_collisions.mean), avg(&|g| g.neural_max_load.mean),
+                avg(&|g| g.python_collisions.mean), avg(&|g| g.python_max_load.mean), g.uniform_expected_collisions
+            ));
+        }
+        md.push('\n');
+    }
+    md
 }

@@ -9,12 +9,12 @@ use nh_corpus::Corpus;
 use rayon::prelude::*;
 use serde_json::json;
 
+use crate::config::{Algo, Schedule};
 use crate::config::{Experiment, experiment_path};
 use crate::metadata::{git_commit, utc_stamps};
 use crate::report::write_figure_outputs;
 use crate::rundir::RunDir;
 use crate::task::TaskOutput;
-use crate::config::{Algo, Schedule};
 use crate::train::{TaskContext, run_task, save_model};
 use crate::{Error, Result};
 
@@ -168,7 +168,13 @@ fn run_figure(
                 if panel.schedule != Schedule::Sample && panel.algo != Algo::Supervised {
                     // The memorized hashes of fixed word sets are worth keeping (`nh eval --model`).
                     let model_dir = models_dir.join(format!("{}__seed{seed}", panel.id));
-                    save_model(corpus, &commit, &model_dir, &model, out.train_words.as_deref())?;
+                    save_model(
+                        corpus,
+                        &commit,
+                        &model_dir,
+                        &model,
+                        out.train_words.as_deref(),
+                    )?;
                 }
                 dir.write(
                     &format!("curves/{}__seed{seed}.csv", panel.id),

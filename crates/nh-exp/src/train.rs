@@ -318,12 +318,17 @@ pub fn save_model(
     model: &NeuralHash,
     train_words: Option<&[String]>,
 ) -> Result<()> {
-    let provenance = ModelProvenance { corpus_sha256: corpus.provenance().sha256.clone(), git_commit: commit.to_owned() };
-    model.save(dir, &provenance).map_err(|source| Error::Agent {
-        panel: dir.display().to_string(),
-        seed: 0,
-        source,
-    })?;
+    let provenance = ModelProvenance {
+        corpus_sha256: corpus.provenance().sha256.clone(),
+        git_commit: commit.to_owned(),
+    };
+    model
+        .save(dir, &provenance)
+        .map_err(|source| Error::Agent {
+            panel: dir.display().to_string(),
+            seed: 0,
+            source,
+        })?;
     if let Some(words) = train_words {
         let mut text = words.join("\n");
         text.push('\n');

@@ -37,14 +37,25 @@ pub fn run(args: &Args) -> Result<()> {
     let corpus = Corpus::load(args.corpus.as_deref())?;
     let trained: Vec<String> = if args.held_out {
         let path = args.model.join(TRAIN_WORDS_FILE);
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("--held-out needs {} (written for fixed-set models)", path.display()))?;
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "--held-out needs {} (written for fixed-set models)",
+                path.display()
+            )
+        })?;
         let words: HashSet<&str> = text.lines().collect();
         words.into_iter().map(str::to_owned).collect()
     } else {
         Vec::new()
     };
-    let r = generalize(&corpus, &trained, &model, args.words, args.samples, args.seed);
+    let r = generalize(
+        &corpus,
+        &trained,
+        &model,
+        args.words,
+        args.samples,
+        args.seed,
+    );
     let ci = |s: &nh_metrics::Summary| format!("{:.2} ± {:.2}", s.mean, s.ci95_half_width);
     println!(
         "{} samples of {} {}words into {} bins (mean ± 95% CI)",
@@ -54,8 +65,21 @@ pub fn run(args: &Args) -> Result<()> {
         r.bins
     );
     println!("{:<22}{:>20}{:>20}", "", "collisions", "max load");
-    println!("{:<22}{:>20}{:>20}", "neural hash", ci(&r.neural_collisions), ci(&r.neural_max_load));
-    println!("{:<22}{:>20}{:>20}", "Python hash", ci(&r.python_collisions), ci(&r.python_max_load));
-    println!("{:<22}{:>20.2}{:>20}", "uniform random (E)", r.uniform_expected_collisions, "");
+    println!(
+        "{:<22}{:>20}{:>20}",
+        "neural hash",
+        ci(&r.neural_collisions),
+        ci(&r.neural_max_load)
+    );
+    println!(
+        "{:<22}{:>20}{:>20}",
+        "Python hash",
+        ci(&r.python_collisions),
+        ci(&r.python_max_load)
+    );
+    println!(
+        "{:<22}{:>20.2}{:>20}",
+        "uniform random (E)", r.uniform_expected_collisions, ""
+    );
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! One module per `nh` subcommand.
 
+pub mod bench;
 pub mod corpus;
 pub mod eval;
 pub mod hash;

@@ -6,7 +6,9 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use nh_agents::DeviceChoice;
 use nh_corpus::Corpus;
-use nh_exp::{Algo, Origin, Panel, Schedule, TaskContext, git_commit, run_task, save_model, write_new_file};
+use nh_exp::{
+    Algo, Origin, Panel, Schedule, TaskContext, git_commit, run_task, save_model, write_new_file,
+};
 
 /// Arguments of `nh train`.
 #[derive(Debug, clap::Args)]
@@ -58,11 +60,15 @@ fn parse_algo(s: &str) -> Result<Algo, String> {
 /// Trains, then writes the model directory and its metrics.
 pub fn run(args: &Args) -> Result<()> {
     if args.out.exists() {
-        bail!("{} already exists; `nh train` never overwrites a model", args.out.display());
+        bail!(
+            "{} already exists; `nh train` never overwrites a model",
+            args.out.display()
+        );
     }
     let params = match &args.params {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
             toml::from_str(&text).with_context(|| format!("{}", path.display()))?
         }
         None => toml::Table::new(),
@@ -87,16 +93,32 @@ pub fn run(args: &Args) -> Result<()> {
         generalization: None,
         max_corpus: None,
     };
-    panel.validate().map_err(|m| anyhow::anyhow!("invalid options: {m}"))?;
+    panel
+        .validate()
+        .map_err(|m| anyhow::anyhow!("invalid options: {m}"))?;
     let corpus = Corpus::load(args.corpus.as_deref())?;
     let device = args.device.resolve()?;
-    let ctx = TaskContext { corpus: &corpus, device };
+    let ctx = TaskContext {
+        corpus: &corpus,
+        device,
+    };
     let bar = ProgressBar::new(args.iterations as u64);
-    bar.set_style(ProgressStyle::with_template("[{bar:40}] {pos}/{len} {elapsed} ETA {eta}").expect("valid template"));
-    let (output, model) = run_task(&ctx, &panel, args.seed, &mut |done| bar.set_position(done as u64))?;
+    bar.set_style(
+        ProgressStyle::with_template("[{bar:40}] {pos}/{len} {elapsed} ETA {eta}")
+            .expect("valid template"),
+    );
+    let (output, model) = run_task(&ctx, &panel, args.seed, &mut |done| {
+        bar.set_position(done as u64);
+    })?;
     bar.finish_and_clear();
     let commit = git_commit(&std::env::current_dir()?);
-    save_model(&corpus, &commit, &args.out, &model, output.train_words.as_deref())?;
+    save_model(
+        &corpus,
+        &commit,
+        &args.out,
+        &model,
+        output.train_words.as_deref(),
+    )?;
     write_new_file(&args.out.join("metrics.csv"), &output.metrics_csv)?;
     let last = |name: &str| output.curves.get(name).and_then(|c| c.last().copied());
     println!("model: {}", args.out.display());

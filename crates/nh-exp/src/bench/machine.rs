@@ -2,12 +2,12 @@
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::metadata::{git_commit, utc_stamps};
 
 /// The machine and code behind one benchmark run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MachineInfo {
     /// `model name` of the first processor in /proc/cpuinfo (`unknown` elsewhere).
     pub cpu_model: String,
@@ -25,6 +25,9 @@ pub struct MachineInfo {
     pub commit: String,
     /// Start of the run, RFC 3339 UTC.
     pub date: String,
+    /// /proc/loadavg's 1, 5 and 15 minute load averages when the run started: other processes
+    /// competing for the cores show here.
+    pub load_at_start: Option<String>,
 }
 
 impl MachineInfo {
@@ -34,15 +37,26 @@ impl MachineInfo {
         let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
         MachineInfo {
             cpu_model: cpu_model(&cpuinfo).unwrap_or_else(|| "unknown".to_owned()),
-            cpu_listed: cpuinfo.lines().filter(|l| l.starts_with("processor")).count(),
+            cpu_listed: cpuinfo
+                .lines()
+                .filter(|l| l.starts_with("processor"))
+                .count(),
             cores_available: std::thread::available_parallelism().map_or(1, usize::from),
             memory_gib: memory_gib(&meminfo),
             libtorch: nh_agents::libtorch_info(),
             cuda_device: None,
             commit: git_commit(repo),
             date: utc_stamps().1,
+            load_at_start: load_average(),
         }
     }
+}
+
+/// The first three fields of /proc/loadavg, e.g. `0.52 0.80 1.10`.
+pub fn load_average() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    let fields: Vec<&str> = text.split_whitespace().take(3).collect();
+    (fields.len() == 3).then(|| fields.join(" "))
 }
 
 /// The first `model name : ...` value.
@@ -68,7 +82,10 @@ mod tests {
     #[test]
     fn parses_proc_files() {
         let cpuinfo = "processor\t: 0\nmodel name\t: AMD EPYC 9654 96-Core Processor\nflags\t: fpu\n\nprocessor\t: 1\nmodel name\t: AMD EPYC 9654 96-Core Processor\n";
-        assert_eq!(cpu_model(cpuinfo).as_deref(), Some("AMD EPYC 9654 96-Core Processor"));
+        assert_eq!(
+            cpu_model(cpuinfo).as_deref(),
+            Some("AMD EPYC 9654 96-Core Processor")
+        );
         assert_eq!(cpu_model("flags: x"), None);
         let gib = memory_gib("MemTotal:        8388608 kB\nMemFree: 1 kB\n").unwrap();
         assert!((gib - 8.0).abs() < 1e-12);

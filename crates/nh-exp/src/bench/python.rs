@@ -60,7 +60,7 @@ struct ScriptOutput {
 }
 
 /// CPython's timings on the benchmark words.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PythonTimings {
     /// `sys.version`'s first word, e.g. `3.11.7`.
     pub version: String,
@@ -75,7 +75,7 @@ pub struct PythonTimings {
 }
 
 /// CPython's timings, or why there are none.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PythonOutcome {
     /// The interpreter ran the loops.
@@ -90,7 +90,9 @@ pub fn time_cpython(python: &Path, words: &[String], bins: usize, repeats: usize
         Ok(out) if out.words == words.len() => {
             let reference = PyStrHash::new(0).expect("seed 0 is a valid PYTHONHASHSEED");
             let rust_sum: u64 = words.iter().map(|w| reference.bin(w, bins) as u64).sum();
-            let timing = |ns: &[u64]| Timing { samples_s: ns.iter().map(|&t| t as f64 * 1e-9).collect() };
+            let timing = |ns: &[u64]| Timing {
+                samples_s: ns.iter().map(|&t| t as f64 * 1e-9).collect(),
+            };
             PythonOutcome::Measured(PythonTimings {
                 version: out.version,
                 fresh: timing(&out.fresh_ns),
@@ -110,7 +112,12 @@ pub fn time_cpython(python: &Path, words: &[String], bins: usize, repeats: usize
 }
 
 /// Runs the script; the error is a sentence for the report.
-fn run_script(python: &Path, words: &[String], bins: usize, repeats: usize) -> Result<ScriptOutput, String> {
+fn run_script(
+    python: &Path,
+    words: &[String],
+    bins: usize,
+    repeats: usize,
+) -> Result<ScriptOutput, String> {
     let shown = python.display();
     let mut child = Command::new(python)
         .args(["-c", SCRIPT, &repeats.max(1).to_string(), &bins.to_string()])
@@ -125,7 +132,9 @@ fn run_script(python: &Path, words: &[String], bins: usize, repeats: usize) -> R
         .take()
         .map(|mut stdin| stdin.write_all(words.join("\n").as_bytes()))
         .unwrap_or(Ok(()));
-    let output = child.wait_with_output().map_err(|e| format!("`{shown}` failed: {e}"))?;
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("`{shown}` failed: {e}"))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let last = stderr.lines().last().unwrap_or("no message");
@@ -144,7 +153,9 @@ mod tests {
     fn a_missing_interpreter_is_a_skip_with_its_name() {
         let words = vec!["hash".to_owned()];
         match time_cpython(Path::new("/nonexistent/python3"), &words, 10, 1) {
-            PythonOutcome::Skipped(reason) => assert!(reason.contains("/nonexistent/python3"), "{reason}"),
+            PythonOutcome::Skipped(reason) => {
+                assert!(reason.contains("/nonexistent/python3"), "{reason}");
+            }
             PythonOutcome::Measured(t) => panic!("measured {t:?}"),
         }
     }

@@ -2,10 +2,10 @@
 
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Seconds of repeated runs of one measurement (after one untimed warm-up run).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Timing {
     /// Every timed run, in order.
     pub samples_s: Vec<f64>,

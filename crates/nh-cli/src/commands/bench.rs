@@ -1,0 +1,149 @@
+//! `nh bench`: the speed benchmarks of docs/PERFORMANCE.md (inference, training, perfect hashes,
+//! throughput), printed as markdown and optionally written to a file.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use nh_agents::DeviceChoice;
+use nh_exp::bench::{
+    BenchOptions, BenchReport, Section, Trainer, TrainingCase, run_bench, write_replacing,
+};
+
+/// Arguments of `nh bench`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A one-minute smoke run: 20,000 inference words, word sets of 300 and 1,000, short caps.
+    #[arg(long)]
+    quick: bool,
+    /// Word list file; default: NH_CORPUS, else the embedded list.
+    #[arg(long)]
+    corpus: Option<PathBuf>,
+    /// cpu, cuda or auto (auto adds CUDA rows when libtorch sees a GPU; the CPU is always measured).
+    #[arg(long, default_value = "auto")]
+    device: DeviceChoice,
+    /// Words hashed in the inference section (default 300,000, the paper's).
+    #[arg(long)]
+    words: Option<usize>,
+    /// Timed repetitions per measurement; the median is reported.
+    #[arg(long)]
+    repeats: Option<usize>,
+    /// Word-set sizes of the training and perfect-hash sections, e.g. `1000,3000,10000`; each
+    /// takes the time caps of the preset size nearest to it.
+    #[arg(long, value_delimiter = ',')]
+    sizes: Option<Vec<usize>>,
+    /// Time cap in seconds of each policy-gradient run, for every size.
+    #[arg(long)]
+    pg_cap: Option<f64>,
+    /// Time cap in seconds of each cross-entropy-method run, for every size.
+    #[arg(long)]
+    cem_cap: Option<f64>,
+    /// Trainers, e.g. `pg-paper,pg-per-step,pg-symmetric,cem` (default: all four).
+    #[arg(long, value_delimiter = ',')]
+    trainers: Option<Vec<Trainer>>,
+    /// Sections to run, e.g. `inference,training,perfect-hash,throughput` (default: all).
+    #[arg(long, value_delimiter = ',')]
+    only: Option<Vec<Section>>,
+    /// Python interpreter that times CPython's own hash loop.
+    #[arg(long, default_value = "python3")]
+    python: PathBuf,
+    /// Do not run CPython's loop.
+    #[arg(long)]
+    no_python: bool,
+    /// Seed of word samples, models and trainers.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Write the markdown report to this file (atomically, replacing it), e.g. docs/PERFORMANCE.md.
+    #[arg(long)]
+    write: Option<PathBuf>,
+    /// Write every measurement as JSON to this file (atomically, replacing it).
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Measure nothing: render the report saved by an earlier `--json FILE` run.
+    #[arg(long, conflicts_with = "json")]
+    from_json: Option<PathBuf>,
+}
+
+/// Runs the benchmark, prints the report and writes the requested files.
+pub fn run(args: &Args) -> Result<()> {
+    let report = match &args.from_json {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            BenchReport::from_json(&text).with_context(|| format!("{}", path.display()))?
+        }
+        None => run_bench(&options(args), &mut |line| eprintln!("[bench] {line}"))?,
+    };
+    let markdown = report.to_markdown();
+    print!("{markdown}");
+    if let Some(path) = &args.write {
+        write_replacing(path, &markdown)?;
+        eprintln!("[bench] wrote {}", path.display());
+    }
+    if let Some(path) = &args.json {
+        write_replacing(path, &report.to_json())?;
+        eprintln!("[bench] wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// The preset (`--quick` or full) with the flags applied.
+fn options(args: &Args) -> BenchOptions {
+    let preset = if args.quick {
+        BenchOptions::quick()
+    } else {
+        BenchOptions::full()
+    };
+    let mut training = match &args.sizes {
+        Some(sizes) => sizes
+            .iter()
+            .map(|&words| TrainingCase {
+                words,
+                ..nearest_case(&preset.training, words)
+            })
+            .collect(),
+        None => preset.training.clone(),
+    };
+    for case in &mut training {
+        case.pg_seconds = args.pg_cap.unwrap_or(case.pg_seconds);
+        case.cem_seconds = args.cem_cap.unwrap_or(case.cem_seconds);
+    }
+    BenchOptions {
+        corpus: args.corpus.clone(),
+        inference_words: args.words.unwrap_or(preset.inference_words),
+        repeats: args.repeats.unwrap_or(preset.repeats),
+        device: args.device,
+        training,
+        trainers: args
+            .trainers
+            .clone()
+            .unwrap_or_else(|| preset.trainers.clone()),
+        python: (!args.no_python).then(|| args.python.clone()),
+        sections: args.only.clone().unwrap_or_else(|| preset.sections.clone()),
+        seed: args.seed,
+        command: command_line(),
+        ..preset
+    }
+}
+
+/// The preset case whose size is closest to `words` (the preset always has one).
+fn nearest_case(cases: &[TrainingCase], words: usize) -> TrainingCase {
+    *cases
+        .iter()
+        .min_by_key(|c| c.words.abs_diff(words))
+        .expect("presets have training cases")
+}
+
+/// `nh bench ...` as typed, for the report.
+fn command_line() -> String {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .map(|a| {
+            if a.contains(char::is_whitespace) {
+                format!("'{a}'")
+            } else {
+                a
+            }
+        })
+        .collect();
+    format!("nh {}", args.join(" "))
+}

@@ -1,0 +1,250 @@
+//! Hashing the same words with a NeuralHash of the paper's architecture (CPU, and CUDA when
+//! present), Rust's baseline hashes and CPython's own loop.
+
+use std::path::Path;
+
+use nh_agents::{Device, ModelConfig, NeuralHash};
+use nh_encode::IndexEncoder;
+use nh_metrics::baseline_hashers;
+use serde::{Deserialize, Serialize};
+
+use super::efficiency::{EfficiencyReport, ProbeInputs, forward_flops, mean_ids, probe_efficiency};
+use super::python::{PythonOutcome, time_cpython};
+use super::timing::{Timing, time_repeated};
+use crate::{Error, Result};
+
+/// One hash function hashing all words.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InferenceRow {
+    /// The hash function.
+    pub method: String,
+    /// `cpu` or `cuda:0`.
+    pub device: String,
+    /// CPU threads it used.
+    pub threads: usize,
+    /// Seconds per pass over all words.
+    pub timing: Timing,
+    /// Whether this is a NeuralHash row.
+    pub neural: bool,
+}
+
+/// Everything the inference section measured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InferenceReport {
+    /// Words hashed per pass.
+    pub words: usize,
+    /// Bins M.
+    pub bins: usize,
+    /// Hidden widths of the network.
+    pub hidden: Vec<usize>,
+    /// Words per forward pass.
+    pub batch: usize,
+    /// Scalar parameters of the network.
+    pub parameters: usize,
+    /// Mean non-padding ids per word (embedding-bag rows).
+    pub mean_ids: f64,
+    /// One-hot grid size of the paper's dense first layer.
+    pub one_hot_dim: usize,
+    /// NeuralHash rows first, then the Rust baselines.
+    pub rows: Vec<InferenceRow>,
+    /// CPython's loops.
+    pub python: PythonOutcome,
+    /// GFLOP/s against GEMM throughput, per device.
+    pub efficiency: Vec<EfficiencyReport>,
+}
+
+impl InferenceReport {
+    /// The first NeuralHash row on the CPU with all threads (the headline), if measured.
+    pub fn neural_cpu(&self) -> Option<&InferenceRow> {
+        self.rows.iter().find(|r| r.neural && r.device == "cpu")
+    }
+
+    /// CPython's `for w in words: hash(w)` on fresh strings, median seconds, when measured.
+    pub fn cpython_seconds(&self) -> Option<f64> {
+        match &self.python {
+            PythonOutcome::Measured(t) => Some(t.fresh.median_s()),
+            PythonOutcome::Skipped(_) => None,
+        }
+    }
+}
+
+/// What the inference section needs.
+pub struct InferenceInputs<'a> {
+    /// The words to hash.
+    pub words: &'a [String],
+    /// The network's encoder.
+    pub encoder: &'a IndexEncoder,
+    /// The network shape.
+    pub model: &'a ModelConfig,
+    /// Bins M.
+    pub bins: usize,
+    /// Words per forward pass.
+    pub batch: usize,
+    /// Timed passes per measurement.
+    pub repeats: usize,
+    /// Devices for the NeuralHash (the CPU first).
+    pub devices: &'a [Device],
+    /// The interpreter for CPython's loop; `None` skips it.
+    pub python: Option<&'a Path>,
+}
+
+/// Runs the inference section.
+///
+/// # Errors
+/// [`Error::Agent`] when a model cannot be built or libtorch threads cannot be set.
+pub fn measure_inference(
+    inputs: &InferenceInputs<'_>,
+    log: &mut dyn FnMut(&str),
+) -> Result<InferenceReport> {
+    let agent_err = |source| Error::Agent {
+        panel: "bench:inference".to_owned(),
+        seed: 0,
+        source,
+    };
+    let words = inputs.words;
+    let threads = nh_agents::libtorch_info().threads.max(1) as usize;
+    let mean_ids = mean_ids(inputs.encoder, words);
+    let flops = forward_flops(
+        mean_ids,
+        &inputs.model.hidden,
+        inputs.bins,
+        inputs.encoder.one_hot_dim(),
+    );
+    let mut rows = Vec::new();
+    let mut efficiency = Vec::new();
+    let mut parameters = 0;
+    for &device in inputs.devices {
+        let mut model = NeuralHash::untrained(inputs.encoder, inputs.model, inputs.bins, 0, device)
+            .map_err(agent_err)?;
+        model.set_batch_size(inputs.batch);
+        parameters = model.parameter_count();
+        let device_name = nh_agents::device_name(device);
+        let time = || {
+            time_repeated(inputs.repeats, || {
+                std::hint::black_box(model.hash_words(words));
+            })
+        };
+        log(&format!("inference: NeuralHash on {device_name}"));
+        let timing = time();
+        let cpu_threads = if device == Device::Cpu { threads } else { 1 };
+        rows.push(InferenceRow {
+            method: "NeuralHash".to_owned(),
+            device: device_name.clone(),
+            threads: cpu_threads,
+            timing: timing.clone(),
+            neural: true,
+        });
+        if device == Device::Cpu && threads > 1 {
+            log("inference: NeuralHash on cpu, 1 thread");
+            nh_agents::set_libtorch_threads(1).map_err(agent_err)?;
+            let single = time();
+            nh_agents::set_libtorch_threads(threads).map_err(agent_err)?;
+            rows.push(InferenceRow {
+                method: "NeuralHash".to_owned(),
+                device: device_name.clone(),
+                threads: 1,
+                timing: single,
+                neural: true,
+            });
+        }
+        log(&format!("inference: GEMM probes on {device_name}"));
+        let probe = ProbeInputs {
+            words,
+            encoder: inputs.encoder,
+            hidden: &inputs.model.hidden,
+            bins: inputs.bins,
+            batch: inputs.batch,
+            forward: timing,
+            repeats: inputs.repeats,
+            flops,
+        };
+        efficiency.push(probe_efficiency(&probe, device)?);
+    }
+    log("inference: Rust baseline hashes");
+    for hasher in baseline_hashers() {
+        let timing = time_repeated(inputs.repeats, || {
+            let sum: usize = words.iter().map(|w| hasher.bin(w, inputs.bins)).sum();
+            std::hint::black_box(sum);
+        });
+        rows.push(InferenceRow {
+            method: hasher.name().to_owned(),
+            device: "cpu".to_owned(),
+            threads: 1,
+            timing,
+            neural: false,
+        });
+    }
+    let python = match inputs.python {
+        Some(path) => {
+            log(&format!("inference: CPython loop via {}", path.display()));
+            time_cpython(path, words, inputs.bins, inputs.repeats)
+        }
+        None => PythonOutcome::Skipped("skipped on request (--no-python)".to_owned()),
+    };
+    Ok(InferenceReport {
+        words: words.len(),
+        bins: inputs.bins,
+        hidden: inputs.model.hidden.clone(),
+        batch: inputs.batch,
+        parameters,
+        mean_ids,
+        one_hot_dim: inputs.encoder.one_hot_dim(),
+        rows,
+        python,
+        efficiency,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nh_encode::Alphabet;
+
+    #[test]
+    fn measures_neural_and_baseline_rows() {
+        let encoder = IndexEncoder::new(Alphabet::lowercase(), 8).unwrap();
+        let words: Vec<String> = (0..200).map(|i| format!("word{i}")).collect();
+        let model = ModelConfig {
+            hidden: vec![32, 32],
+        };
+        let inputs = InferenceInputs {
+            words: &words,
+            encoder: &encoder,
+            model: &model,
+            bins: 50,
+            batch: 64,
+            repeats: 1,
+            devices: &[Device::Cpu],
+            python: None,
+        };
+        let mut lines = Vec::new();
+        let report = measure_inference(&inputs, &mut |l| lines.push(l.to_owned())).unwrap();
+        let neural = report.neural_cpu().unwrap();
+        assert_eq!(
+            (neural.device.as_str(), neural.timing.samples_s.len()),
+            ("cpu", 1)
+        );
+        let baselines: Vec<&str> = report
+            .rows
+            .iter()
+            .filter(|r| !r.neural)
+            .map(|r| r.method.as_str())
+            .collect();
+        assert_eq!(baselines.len(), 5);
+        assert!(
+            baselines.contains(&"xxh3") && baselines.contains(&"std-siphash13"),
+            "{baselines:?}"
+        );
+        assert_eq!(
+            report.parameters,
+            217 * 32 + 32 + 32 * 32 + 32 + 32 * 50 + 50
+        );
+        assert_eq!(report.efficiency.len(), 1);
+        assert!(report.cpython_seconds().is_none());
+        assert!(matches!(&report.python, PythonOutcome::Skipped(r) if r.contains("--no-python")));
+        assert!(
+            lines.iter().any(|l| l.contains("Rust baseline")),
+            "{lines:?}"
+        );
+    }
+}

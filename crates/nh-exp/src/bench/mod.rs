@@ -1,0 +1,498 @@
+//! `nh bench`: how fast neural hashing is, measured against CPython's hash, Rust's hashes and
+//! minimal perfect hashes in one run, and written as the markdown of `docs/PERFORMANCE.md`.
+//!
+//! Sections ([`Section`]): inference (a NeuralHash of the paper's architecture hashing the same
+//! words as the baselines, with its GFLOP/s against libtorch's GEMM rate), training (time to a
+//! zero-collision NeuralHash per trainer), perfect hashes (`ptr_hash`, FMPH, PHast next to the
+//! trained NeuralHash) and throughput (nh-env and nh-encode). Every figure is the median of
+//! repeated runs; ratios are computed from figures of the same run.
+
+mod efficiency;
+mod inference;
+mod machine;
+mod perfect_hash;
+mod python;
+mod report;
+mod table;
+mod throughput;
+mod timing;
+mod training;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Instant;
+
+use nh_agents::{DEFAULT_HASH_BATCH, Device, DeviceChoice, ModelConfig, NeuralHash};
+use nh_corpus::Corpus;
+use nh_encode::{Alphabet, DEFAULT_MAX_LEN, OneHotEncoder};
+use serde::{Deserialize, Serialize};
+
+pub use efficiency::{EfficiencyReport, ForwardFlops, GemmProbe, forward_flops};
+pub use inference::{InferenceReport, InferenceRow};
+pub use machine::MachineInfo;
+pub use perfect_hash::PerfectHashRow;
+pub use python::{PythonOutcome, PythonTimings};
+pub use throughput::ThroughputRow;
+pub use timing::Timing;
+pub use training::{Trainer, TrainingCase, TrainingRow};
+
+use crate::{Error, Result};
+
+/// A part of the benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Section {
+    /// Hashing the inference words, and GFLOP/s against GEMM throughput.
+    Inference,
+    /// Time to a zero-collision NeuralHash.
+    Training,
+    /// Minimal perfect hashes next to the NeuralHash.
+    PerfectHash,
+    /// Environment and encoder throughput.
+    Throughput,
+}
+
+impl Section {
+    /// Every section, in report order.
+    pub const ALL: [Section; 4] = [
+        Section::Inference,
+        Section::Training,
+        Section::PerfectHash,
+        Section::Throughput,
+    ];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Section::Inference => "inference",
+            Section::Training => "training",
+            Section::PerfectHash => "perfect-hash",
+            Section::Throughput => "throughput",
+        }
+    }
+}
+
+impl fmt::Display for Section {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Section {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Section> {
+        Section::ALL.into_iter().find(|section| section.name() == s.trim()).ok_or_else(|| Error::Bench {
+            stage: "options".to_owned(),
+            message: format!("unknown section `{s}` (expected inference, training, perfect-hash or throughput)"),
+        })
+    }
+}
+
+/// What `nh bench` measures, and how long it may take.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// Corpus file; `None` = `NH_CORPUS`, else the embedded list.
+    pub corpus: Option<PathBuf>,
+    /// Words hashed in the inference section (the paper: 300,000).
+    pub inference_words: usize,
+    /// Bins of the inference model (the paper: 1,000).
+    pub bins: usize,
+    /// Network shape (the paper: two hidden layers of 300).
+    pub model: ModelConfig,
+    /// Words per forward pass of NeuralHash inference.
+    pub batch: usize,
+    /// Timed repetitions per measurement (the median is reported).
+    pub repeats: usize,
+    /// `cpu`: CPU only; `auto`: also CUDA when libtorch sees it; `cuda`: CUDA required.
+    pub device: DeviceChoice,
+    /// Word-set sizes and time caps of the training section (and key sets of the perfect hashes).
+    pub training: Vec<TrainingCase>,
+    /// Trainers measured.
+    pub trainers: Vec<Trainer>,
+    /// Upper bound on any trainer's iterations.
+    pub max_iterations: usize,
+    /// Interpreter for CPython's loop; `None` skips it.
+    pub python: Option<PathBuf>,
+    /// Sections to run.
+    pub sections: Vec<Section>,
+    /// Minimum seconds per round of a throughput figure.
+    pub throughput_seconds: f64,
+    /// Seed of word samples, models and trainers.
+    pub seed: u64,
+    /// The command line, recorded in the report.
+    pub command: String,
+    /// A folder inside the git checkout (for the commit).
+    pub repo: PathBuf,
+}
+
+impl BenchOptions {
+    /// The full benchmark: the paper's sizes, about 15 minutes on a 2-core CPU.
+    pub fn full() -> BenchOptions {
+        BenchOptions {
+            corpus: None,
+            inference_words: 300_000,
+            bins: 1000,
+            model: ModelConfig::default(),
+            batch: DEFAULT_HASH_BATCH,
+            repeats: 5,
+            device: DeviceChoice::Auto,
+            training: vec![
+                TrainingCase {
+                    words: 1000,
+                    pg_seconds: 20.0,
+                    cem_seconds: 30.0,
+                },
+                TrainingCase {
+                    words: 3000,
+                    pg_seconds: 25.0,
+                    cem_seconds: 60.0,
+                },
+                TrainingCase {
+                    words: 10_000,
+                    pg_seconds: 30.0,
+                    cem_seconds: 450.0,
+                },
+            ],
+            trainers: Trainer::ALL.to_vec(),
+            max_iterations: 100_000,
+            python: Some(PathBuf::from("python3")),
+            sections: Section::ALL.to_vec(),
+            throughput_seconds: 0.2,
+            seed: 0,
+            command: "nh bench".to_owned(),
+            repo: PathBuf::from("."),
+        }
+    }
+
+    /// A smoke run of every section in about a minute: 20,000 words, small word sets, short caps.
+    pub fn quick() -> BenchOptions {
+        BenchOptions {
+            inference_words: 20_000,
+            repeats: 3,
+            training: vec![
+                TrainingCase {
+                    words: 300,
+                    pg_seconds: 3.0,
+                    cem_seconds: 10.0,
+                },
+                TrainingCase {
+                    words: 1000,
+                    pg_seconds: 3.0,
+                    cem_seconds: 15.0,
+                },
+            ],
+            throughput_seconds: 0.05,
+            ..BenchOptions::full()
+        }
+    }
+
+    fn runs(&self, section: Section) -> bool {
+        self.sections.contains(&section)
+    }
+}
+
+/// The corpus a run used.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CorpusSummary {
+    /// Source name.
+    pub name: String,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// Distinct words.
+    pub words: usize,
+    /// Whether it is the paper's 466,550-word list.
+    pub paper: bool,
+}
+
+/// Everything one `nh bench` run measured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BenchReport {
+    /// Machine, libtorch, commit, date.
+    pub machine: MachineInfo,
+    /// The command line.
+    pub command: String,
+    /// The corpus.
+    pub corpus: CorpusSummary,
+    /// Seed of samples, models and trainers.
+    pub seed: u64,
+    /// Repetitions per measurement.
+    pub repeats: usize,
+    /// The inference section.
+    pub inference: Option<InferenceReport>,
+    /// The trainers used, in order.
+    pub trainers: Vec<Trainer>,
+    /// The training section.
+    pub training: Vec<TrainingRow>,
+    /// The perfect-hash section.
+    pub perfect_hash: Vec<PerfectHashRow>,
+    /// The throughput section.
+    pub throughput: Vec<ThroughputRow>,
+    /// Things that were skipped or adjusted, in words.
+    pub notes: Vec<String>,
+    /// /proc/loadavg's load averages when the run ended.
+    pub load_at_end: Option<String>,
+    /// Wall-clock seconds of the whole run.
+    pub seconds: f64,
+}
+
+impl BenchReport {
+    /// The report as markdown (the contents of docs/PERFORMANCE.md).
+    pub fn to_markdown(&self) -> String {
+        report::render(self)
+    }
+
+    /// Every measurement as pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("bench reports serialize to JSON")
+    }
+
+    /// A report saved by [`to_json`](BenchReport::to_json), e.g. to render it again.
+    ///
+    /// # Errors
+    /// [`Error::Bench`] naming the JSON error's line and column.
+    pub fn from_json(text: &str) -> Result<BenchReport> {
+        serde_json::from_str(text).map_err(|e| bench_err("reading a saved report", e))
+    }
+}
+
+/// Runs the selected sections; `log` receives one line per step.
+///
+/// # Errors
+/// Corpus, encoder, learner and perfect-hash failures, naming what failed.
+pub fn run_bench(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<BenchReport> {
+    let started = Instant::now();
+    let corpus = Corpus::load(options.corpus.as_deref())?;
+    let alphabet = Alphabet::from_words(corpus.words());
+    let one_hot =
+        OneHotEncoder::new(alphabet, DEFAULT_MAX_LEN).map_err(|e| bench_err("encoder", e))?;
+    let encoder = one_hot.index_encoder();
+    let devices = devices(options.device)?;
+    let mut machine = MachineInfo::probe(&options.repo);
+    if devices.iter().any(|d| d.is_cuda()) {
+        machine.cuda_device = Some(cuda_name());
+    }
+    let mut notes = Vec::new();
+    let inference_words = inference_words(&corpus, options, &mut notes)?;
+    let mut report = BenchReport {
+        machine,
+        command: options.command.clone(),
+        corpus: CorpusSummary {
+            name: corpus.provenance().source_name.clone(),
+            sha256: corpus.provenance().sha256.clone(),
+            words: corpus.len(),
+            paper: corpus.is_paper_corpus(),
+        },
+        seed: options.seed,
+        repeats: options.repeats,
+        inference: None,
+        trainers: options.trainers.clone(),
+        training: Vec::new(),
+        perfect_hash: Vec::new(),
+        throughput: Vec::new(),
+        notes: Vec::new(),
+        load_at_end: None,
+        seconds: 0.0,
+    };
+    if options.runs(Section::Inference) {
+        let inputs = inference::InferenceInputs {
+            words: &inference_words,
+            encoder: &encoder,
+            model: &options.model,
+            bins: options.bins,
+            batch: options.batch,
+            repeats: options.repeats,
+            devices: &devices,
+            python: options.python.as_deref(),
+        };
+        report.inference = Some(inference::measure_inference(&inputs, log)?);
+    }
+    let mut best: BTreeMap<(usize, String), (TrainingRow, NeuralHash)> = BTreeMap::new();
+    if options.runs(Section::Training) || options.runs(Section::PerfectHash) {
+        for case in &options.training {
+            let keys = key_set(&corpus, case.words, options.seed)?;
+            if options.runs(Section::Training) {
+                let inputs = training::TrainingInputs {
+                    model: &options.model,
+                    encoder: &encoder,
+                    seed: options.seed,
+                    max_iterations: options.max_iterations,
+                };
+                for &device in &devices {
+                    for &trainer in &options.trainers {
+                        let cap = case.cap(trainer);
+                        log(&format!(
+                            "training: {} on {} words, {}, cap {cap} s",
+                            trainer.name(),
+                            case.words,
+                            nh_agents::device_name(device)
+                        ));
+                        let (row, model) =
+                            training::train_to_zero(&inputs, &keys, trainer, cap, device)?;
+                        log(&format!(
+                            "  {} iterations, {:.1} s, {} collisions",
+                            row.iterations, row.seconds, row.collisions
+                        ));
+                        keep_best(&mut best, row.clone(), model);
+                        report.training.push(row);
+                    }
+                }
+            }
+            if options.runs(Section::PerfectHash) {
+                log(&format!("perfect hashes: {} keys", case.words));
+                report
+                    .perfect_hash
+                    .extend(perfect_hash::measure_mphfs(&keys, options.repeats)?);
+                let trained: Vec<_> = best.iter().filter(|((n, _), _)| *n == case.words).collect();
+                if trained.is_empty() {
+                    let model = NeuralHash::untrained(
+                        &encoder,
+                        &options.model,
+                        case.words,
+                        options.seed,
+                        Device::Cpu,
+                    )
+                    .map_err(|source| Error::Agent {
+                        panel: "bench:perfect-hash".to_owned(),
+                        seed: options.seed,
+                        source,
+                    })?;
+                    report.perfect_hash.push(perfect_hash::measure_neural(
+                        &keys,
+                        &model,
+                        None,
+                        options.repeats,
+                    ));
+                }
+                for (_, (row, model)) in trained {
+                    report.perfect_hash.push(perfect_hash::measure_neural(
+                        &keys,
+                        model,
+                        Some(row),
+                        options.repeats,
+                    ));
+                }
+            }
+        }
+    }
+    if options.runs(Section::Throughput) {
+        log("throughput: environment and encoders");
+        report.throughput = throughput::measure_throughput(
+            corpus.words(),
+            &inference_words,
+            &encoder,
+            &one_hot,
+            options.repeats,
+            options.throughput_seconds,
+        )?;
+    }
+    report.notes = notes;
+    report.load_at_end = machine::load_average();
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// Writes `text` to `path` through a temporary file in the same folder and a rename, so readers
+/// never see a half-written file. Replaces an existing file.
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn write_replacing(path: &Path, text: &str) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.partial"));
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io { path, source }
+    };
+    let mut file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+    file.write_all(text.as_bytes()).map_err(io(&tmp))?;
+    file.sync_all().map_err(io(&tmp))?;
+    drop(file);
+    std::fs::rename(&tmp, path).map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}
+
+/// The CPU, plus CUDA when chosen and available.
+fn devices(choice: DeviceChoice) -> Result<Vec<Device>> {
+    let resolved = choice.resolve().map_err(|source| Error::Agent {
+        panel: "bench:device".to_owned(),
+        seed: 0,
+        source,
+    })?;
+    Ok(if resolved.is_cuda() {
+        vec![Device::Cpu, resolved]
+    } else {
+        vec![Device::Cpu]
+    })
+}
+
+/// The GPU's name from `nvidia-smi`, or `cuda:0` when it cannot say.
+fn cuda_name() -> String {
+    std::process::Command::new("nvidia-smi")
+        .args(["--query-gpu=name", "--format=csv,noheader", "--id=0"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "cuda:0".to_owned())
+}
+
+/// The inference words: a seeded sample of the corpus, or all of it when it is smaller.
+fn inference_words(
+    corpus: &Corpus,
+    options: &BenchOptions,
+    notes: &mut Vec<String>,
+) -> Result<Vec<String>> {
+    if corpus.len() >= options.inference_words {
+        return Ok(corpus.sample(options.inference_words, options.seed)?);
+    }
+    notes.push(format!(
+        "The corpus has {} words, fewer than the {} asked for inference: all of them were hashed.",
+        table::thousands(corpus.len() as u64),
+        table::thousands(options.inference_words as u64)
+    ));
+    Ok(corpus.words().to_vec())
+}
+
+/// The fixed key set of `n` words (also the training words).
+fn key_set(corpus: &Corpus, n: usize, seed: u64) -> Result<Vec<String>> {
+    Ok(corpus.sample(n, seed)?)
+}
+
+/// Keeps, per (words, device), the fastest perfect model, else the one with fewest collisions.
+fn keep_best(
+    best: &mut BTreeMap<(usize, String), (TrainingRow, NeuralHash)>,
+    row: TrainingRow,
+    model: NeuralHash,
+) {
+    let key = (row.words, row.device.clone());
+    let rank = |r: &TrainingRow| (r.collisions, if r.reached_zero() { r.seconds } else { 0.0 });
+    if best
+        .get(&key)
+        .is_none_or(|(current, _)| rank(&row) < rank(current))
+    {
+        best.insert(key, (row, model));
+    }
+}
+
+fn bench_err(stage: &str, error: impl fmt::Display) -> Error {
+    Error::Bench {
+        stage: stage.to_owned(),
+        message: error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

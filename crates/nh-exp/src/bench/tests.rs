@@ -1,0 +1,155 @@
+//! Tests of the benchmark as a whole: a tiny run of every section and the rendered report.
+
+use super::*;
+
+/// Every section on a few hundred words, tiny caps, no interpreter.
+fn tiny_options() -> BenchOptions {
+    BenchOptions {
+        inference_words: 300,
+        model: ModelConfig {
+            hidden: vec![32, 32],
+        },
+        bins: 100,
+        batch: 128,
+        repeats: 1,
+        device: DeviceChoice::Cpu,
+        training: vec![TrainingCase {
+            words: 40,
+            pg_seconds: 0.0,
+            cem_seconds: 5.0,
+        }],
+        trainers: vec![Trainer::PaperPg, Trainer::Cem],
+        max_iterations: 300,
+        python: None,
+        throughput_seconds: 0.0,
+        command: "nh bench --tiny".to_owned(),
+        ..BenchOptions::full()
+    }
+}
+
+#[test]
+fn a_tiny_run_fills_every_section_and_renders_it() {
+    nh_agents::set_libtorch_threads(1).unwrap();
+    let corpus = Corpus::embedded();
+    let path = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(path.path(), corpus.words()[..5000].join("\n")).unwrap();
+    let options = BenchOptions {
+        corpus: Some(path.path().to_path_buf()),
+        ..tiny_options()
+    };
+    let mut lines = Vec::new();
+    let report = run_bench(&options, &mut |l| lines.push(l.to_owned())).unwrap();
+    assert_eq!(report.corpus.words, 5000);
+    let inference = report.inference.as_ref().unwrap();
+    assert_eq!(inference.words, 300);
+    assert!(inference.neural_cpu().is_some());
+    assert_eq!(report.training.len(), 2);
+    let cem = report
+        .training
+        .iter()
+        .find(|r| r.trainer == Trainer::Cem)
+        .unwrap();
+    assert!(cem.reached_zero(), "{cem:?}");
+    let pg = report
+        .training
+        .iter()
+        .find(|r| r.trainer == Trainer::PaperPg)
+        .unwrap();
+    assert_eq!(pg.iterations, 3, "a zero cap leaves the calibration run");
+    // Three minimal perfect hashes and the CEM model, which was the fastest perfect one.
+    let methods: Vec<&str> = report
+        .perfect_hash
+        .iter()
+        .map(|r| r.method.as_str())
+        .collect();
+    assert_eq!(
+        methods,
+        ["ptr_hash", "ph-fmph", "ph-phast", "NeuralHash (CEM)"]
+    );
+    let neural = &report.perfect_hash[3];
+    assert_eq!(
+        (neural.collisions, neural.build_seconds),
+        (0, Some(cem.seconds))
+    );
+    assert_eq!(report.throughput.len(), 7);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("training: CEM on 40 words")),
+        "{lines:?}"
+    );
+
+    let markdown = report.to_markdown();
+    let reread = BenchReport::from_json(&report.to_json()).unwrap();
+    assert_eq!(
+        reread.to_markdown(),
+        markdown,
+        "a saved report renders the same"
+    );
+    assert!(
+        BenchReport::from_json("{}")
+            .unwrap_err()
+            .to_string()
+            .contains("saved report")
+    );
+    for heading in [
+        "# Performance",
+        "## Machine",
+        "## Headline",
+        "## 1. Inference: hashing 300 words",
+        "## 2. Inference efficiency",
+        "## 3. Training: time to a zero-collision NeuralHash",
+        "## 4. Perfect hashes side by side",
+        "## 5. Environment and encoder throughput",
+        "## What the numbers mean",
+    ] {
+        assert!(markdown.contains(heading), "missing {heading}:\n{markdown}");
+    }
+    assert!(markdown.contains("`nh bench --tiny`"));
+    assert!(markdown.contains("CPython was not measured: skipped on request (--no-python)."));
+    assert!(markdown.contains("| NeuralHash (CEM) "), "{markdown}");
+    // The FLOP table of a [32, 32] network with 100 bins: 2 x 32 x 32 and 2 x 32 x 100.
+    assert!(
+        markdown.contains(" 2,048 |") && markdown.contains(" 6,400 |"),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn sections_parse_by_name() {
+    for section in Section::ALL {
+        assert_eq!(section.name().parse::<Section>().unwrap(), section);
+    }
+    let err = "gpu".parse::<Section>().unwrap_err();
+    assert!(err.to_string().contains("unknown section `gpu`"), "{err}");
+}
+
+#[test]
+fn quick_options_shrink_the_full_run() {
+    let (full, quick) = (BenchOptions::full(), BenchOptions::quick());
+    assert_eq!(
+        (full.inference_words, full.bins, full.model.hidden.clone()),
+        (300_000, 1000, vec![300, 300])
+    );
+    let sizes: Vec<usize> = full.training.iter().map(|c| c.words).collect();
+    assert_eq!(sizes, [1000, 3000, 10_000]);
+    assert!(quick.inference_words < full.inference_words);
+    assert_eq!(quick.model, full.model);
+    assert_eq!(full.trainers, Trainer::ALL);
+}
+
+#[test]
+fn reports_are_replaced_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("PERFORMANCE.md");
+    write_replacing(&path, "old").unwrap();
+    write_replacing(&path, "new").unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, [std::ffi::OsString::from("PERFORMANCE.md")]);
+    let err = write_replacing(&dir.path().join("missing/x.md"), "x").unwrap_err();
+    assert!(err.to_string().contains("missing"), "{err}");
+}

@@ -1,0 +1,390 @@
+//! Time to a zero-collision NeuralHash of a fixed word set (bins = words), per trainer.
+//!
+//! The trainers stop by themselves at zero argmax collisions; otherwise they run out of
+//! iterations. To turn a time cap into an iteration budget, each (trainer, size) first runs a
+//! short calibration (not counted), then trains from scratch with `cap / seconds per iteration`
+//! iterations. The same seed gives the same run, so the calibration run is the main run's prefix.
+
+use std::time::Instant;
+
+use nh_agents::{
+    CemConfig, Device, ModelConfig, NeuralHash, PgConfig, PgEstimator, TrainOutcome, TrainSetup,
+};
+use nh_encode::IndexEncoder;
+use nh_env::{EnvConfig, WordSchedule};
+use nh_metrics::expected_collisions;
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// Iterations of the calibration run.
+const CALIBRATION_ITERATIONS: usize = 3;
+
+/// A learner configuration whose speed to a perfect hash is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Trainer {
+    /// REINFORCE with the paper's estimator (episode return), nh-agents' defaults.
+    #[serde(rename = "pg-paper")]
+    PaperPg,
+    /// REINFORCE weighting each step by its own reward.
+    #[serde(rename = "pg-per-step")]
+    PerStepPg,
+    /// REINFORCE with the order-free symmetric reward and an entropy bonus (experiments/fig7.toml).
+    #[serde(rename = "pg-symmetric")]
+    SymmetricPg,
+    /// The cross-entropy method (our addition), nh-agents' defaults.
+    #[serde(rename = "cem")]
+    Cem,
+}
+
+impl Trainer {
+    /// Every trainer, in report order.
+    pub const ALL: [Trainer; 4] = [
+        Trainer::PaperPg,
+        Trainer::PerStepPg,
+        Trainer::SymmetricPg,
+        Trainer::Cem,
+    ];
+
+    /// The name used on the command line and in JSON: `pg-paper`, `pg-per-step`,
+    /// `pg-symmetric`, `cem`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Trainer::PaperPg => "pg-paper",
+            Trainer::PerStepPg => "pg-per-step",
+            Trainer::SymmetricPg => "pg-symmetric",
+            Trainer::Cem => "cem",
+        }
+    }
+
+    /// Short name for tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Trainer::PaperPg => "PG, paper's estimator",
+            Trainer::PerStepPg => "PG, per-step",
+            Trainer::SymmetricPg => "PG, symmetric + entropy",
+            Trainer::Cem => "CEM",
+        }
+    }
+
+    /// The configuration, in words, for the report.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Trainer::PaperPg => {
+                "REINFORCE weighted by the episode's total reward (the paper), Adam 5e-3, one episode per update"
+            }
+            Trainer::PerStepPg => {
+                "REINFORCE weighted by each step's own reward, Adam 5e-3, one episode per update"
+            }
+            Trainer::SymmetricPg => {
+                "REINFORCE weighted +1/-1 by whether a word is alone in its sampled bin, entropy bonus 0.01 \
+                 (as in experiments/fig7.toml), Adam 5e-3, one episode per update"
+            }
+            Trainer::Cem => {
+                "cross-entropy method: keep the argmax bins that are alone, resample the rest among free bins, \
+                 fit with cross-entropy (Adam 1e-2, full batch)"
+            }
+        }
+    }
+
+    /// Trains on `setup` for at most `iterations` iterations, stopping at zero collisions.
+    fn train(
+        self,
+        setup: &TrainSetup<'_>,
+        model: &ModelConfig,
+        iterations: usize,
+    ) -> nh_agents::Result<TrainOutcome> {
+        let pg = |estimator, entropy_coef| PgConfig {
+            model: model.clone(),
+            iterations,
+            estimator,
+            entropy_coef,
+            stop_at_zero_collisions: true,
+            ..PgConfig::default()
+        };
+        let mut quiet = |_: &nh_agents::IterationMetrics| {};
+        match self {
+            Trainer::PaperPg => {
+                nh_agents::train_pg(setup, &pg(PgEstimator::Paper, 0.0), &mut quiet)
+            }
+            Trainer::PerStepPg => {
+                nh_agents::train_pg(setup, &pg(PgEstimator::PerStep, 0.0), &mut quiet)
+            }
+            Trainer::SymmetricPg => {
+                nh_agents::train_pg(setup, &pg(PgEstimator::Symmetric, 0.01), &mut quiet)
+            }
+            Trainer::Cem => {
+                let config = CemConfig {
+                    model: model.clone(),
+                    iterations,
+                    ..CemConfig::default()
+                };
+                nh_agents::train_cem(setup, &config, &mut quiet)
+            }
+        }
+    }
+}
+
+impl std::str::FromStr for Trainer {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Trainer> {
+        Trainer::ALL
+            .into_iter()
+            .find(|t| t.id() == s.trim())
+            .ok_or_else(|| Error::Bench {
+                stage: "options".to_owned(),
+                message: format!(
+                    "unknown trainer `{s}` (expected pg-paper, pg-per-step, pg-symmetric or cem)"
+                ),
+            })
+    }
+}
+
+/// One word-set size and its time caps.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrainingCase {
+    /// Words, and bins.
+    pub words: usize,
+    /// Time cap of each policy-gradient trainer, in seconds.
+    pub pg_seconds: f64,
+    /// Time cap of the cross-entropy method, in seconds.
+    pub cem_seconds: f64,
+}
+
+impl TrainingCase {
+    /// The cap of `trainer`.
+    pub fn cap(&self, trainer: Trainer) -> f64 {
+        if trainer == Trainer::Cem {
+            self.cem_seconds
+        } else {
+            self.pg_seconds
+        }
+    }
+}
+
+/// One (size, trainer, device) run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrainingRow {
+    /// Words (and bins).
+    pub words: usize,
+    /// The trainer.
+    pub trainer: Trainer,
+    /// `cpu` or `cuda:0`.
+    pub device: String,
+    /// The time cap.
+    pub cap_seconds: f64,
+    /// Seconds per iteration in the calibration run.
+    pub calibration_seconds_per_iteration: f64,
+    /// Iterations allowed (from the cap).
+    pub budget: usize,
+    /// Iterations run.
+    pub iterations: usize,
+    /// Wall-clock seconds of the run (network initialization included).
+    pub seconds: f64,
+    /// Argmax collisions of the returned model on its words (0 = a perfect hash).
+    pub collisions: usize,
+    /// Collisions a uniformly random function would make on average.
+    pub random_collisions: f64,
+}
+
+impl TrainingRow {
+    /// Whether the run produced a perfect hash.
+    pub fn reached_zero(&self) -> bool {
+        self.collisions == 0
+    }
+}
+
+/// The shared inputs of the training runs.
+pub struct TrainingInputs<'a> {
+    /// The network shape (the paper's).
+    pub model: &'a ModelConfig,
+    /// The input encoder.
+    pub encoder: &'a IndexEncoder,
+    /// Seed of every run.
+    pub seed: u64,
+    /// Upper bound on any budget.
+    pub max_iterations: usize,
+}
+
+/// Trains `trainer` on the fixed `words` (bins = words) within `cap_seconds`; returns the row and
+/// the model.
+///
+/// # Errors
+/// [`Error::Agent`] when the learner fails.
+pub fn train_to_zero(
+    inputs: &TrainingInputs<'_>,
+    words: &[String],
+    trainer: Trainer,
+    cap_seconds: f64,
+    device: Device,
+) -> Result<(TrainingRow, NeuralHash)> {
+    let n = words.len();
+    let env = EnvConfig::new(n, n).with_schedule(WordSchedule::Fixed);
+    let setup = TrainSetup {
+        env: &env,
+        words,
+        encoder: inputs.encoder,
+        seed: inputs.seed,
+        device,
+    };
+    let agent_err = |source| Error::Agent {
+        panel: format!("bench:{}:{n}", trainer.name()),
+        seed: inputs.seed,
+        source,
+    };
+    let run = |iterations| -> Result<(TrainOutcome, f64)> {
+        let start = Instant::now();
+        let outcome = trainer
+            .train(&setup, inputs.model, iterations)
+            .map_err(agent_err)?;
+        Ok((outcome, start.elapsed().as_secs_f64()))
+    };
+    let calibration_iterations = CALIBRATION_ITERATIONS.min(inputs.max_iterations);
+    let (calibration, calibration_seconds) = run(calibration_iterations)?;
+    let per_iteration = seconds_per_iteration(&calibration, calibration_seconds);
+    let stopped_early = calibration.metrics.len() < calibration_iterations;
+    let budget = iteration_budget(
+        cap_seconds,
+        per_iteration,
+        calibration_iterations,
+        inputs.max_iterations,
+    );
+    let (outcome, seconds) = if stopped_early || budget <= calibration_iterations {
+        (calibration, calibration_seconds)
+    } else {
+        run(budget)?
+    };
+    let bins = outcome.model.hash_words(words);
+    let row = TrainingRow {
+        words: n,
+        trainer,
+        device: nh_agents::device_name(device),
+        cap_seconds,
+        calibration_seconds_per_iteration: per_iteration,
+        budget: budget.max(outcome.metrics.len()),
+        iterations: outcome.metrics.len(),
+        seconds,
+        collisions: collisions(&bins),
+        random_collisions: expected_collisions(n, n),
+    };
+    Ok((row, outcome.model))
+}
+
+/// Seconds per iteration of a run: the later iterations' pace when there are several (the first
+/// one carries one-time allocations), else the whole run.
+fn seconds_per_iteration(outcome: &TrainOutcome, wall_seconds: f64) -> f64 {
+    match outcome.metrics.as_slice() {
+        [first, .., last] => (last.seconds - first.seconds) / (outcome.metrics.len() - 1) as f64,
+        _ => wall_seconds,
+    }
+}
+
+/// The iterations that fit into `cap_seconds`, between `floor` and `max`.
+fn iteration_budget(cap_seconds: f64, per_iteration: f64, floor: usize, max: usize) -> usize {
+    let fitting = if per_iteration > 0.0 {
+        (cap_seconds / per_iteration).floor()
+    } else {
+        max as f64
+    };
+    (fitting.min(max as f64) as usize).max(floor)
+}
+
+/// Words placed into an occupied bin: words minus distinct bins.
+pub fn collisions(bins: &[usize]) -> usize {
+    let mut sorted = bins.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    bins.len() - sorted.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nh_encode::Alphabet;
+
+    /// `n` distinct lowercase words: `i` written in base 26 after an `x`.
+    fn letter_words(n: usize) -> Vec<String> {
+        (0..n)
+            .map(|mut i| {
+                let mut word = String::from("x");
+                loop {
+                    word.push(char::from(b'a' + (i % 26) as u8));
+                    i /= 26;
+                    if i == 0 {
+                        return word;
+                    }
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn trainers_parse_by_id() {
+        for trainer in Trainer::ALL {
+            assert_eq!(trainer.id().parse::<Trainer>().unwrap(), trainer);
+            assert_eq!(
+                serde_json::to_string(&trainer).unwrap(),
+                format!("\"{}\"", trainer.id())
+            );
+        }
+        assert!(
+            "sac"
+                .parse::<Trainer>()
+                .unwrap_err()
+                .to_string()
+                .contains("unknown trainer `sac`")
+        );
+    }
+
+    #[test]
+    fn budgets_follow_the_cap() {
+        assert_eq!(iteration_budget(60.0, 0.5, 3, 10_000), 120);
+        assert_eq!(iteration_budget(1.0, 2.0, 3, 10_000), 3);
+        assert_eq!(iteration_budget(1e9, 1e-6, 3, 500), 500);
+        assert_eq!(iteration_budget(10.0, 0.0, 3, 500), 500);
+        assert_eq!(collisions(&[3, 1, 3, 3, 0]), 2);
+        assert_eq!(collisions(&[]), 0);
+    }
+
+    #[test]
+    fn cem_memorizes_a_small_set_and_reports_it() {
+        nh_agents::set_libtorch_threads(1).unwrap();
+        let encoder = IndexEncoder::new(Alphabet::lowercase(), 12).unwrap();
+        let words = letter_words(40);
+        let model = ModelConfig { hidden: vec![64] };
+        let inputs = TrainingInputs {
+            model: &model,
+            encoder: &encoder,
+            seed: 3,
+            max_iterations: 300,
+        };
+        let (row, hash) = train_to_zero(&inputs, &words, Trainer::Cem, 30.0, Device::Cpu).unwrap();
+        assert!(row.reached_zero(), "{row:?}");
+        assert_eq!(collisions(&hash.hash_words(&words)), 0);
+        assert!(
+            row.iterations >= 1 && row.iterations <= row.budget,
+            "{row:?}"
+        );
+        assert!((row.random_collisions - expected_collisions(40, 40)).abs() < 1e-12);
+        assert_eq!(row.device, "cpu");
+    }
+
+    #[test]
+    fn a_tiny_cap_ends_policy_gradient_at_its_budget() {
+        nh_agents::set_libtorch_threads(1).unwrap();
+        let encoder = IndexEncoder::new(Alphabet::lowercase(), 12).unwrap();
+        let words = letter_words(30);
+        let model = ModelConfig { hidden: vec![16] };
+        let inputs = TrainingInputs {
+            model: &model,
+            encoder: &encoder,
+            seed: 1,
+            max_iterations: 1000,
+        };
+        let (row, _) = train_to_zero(&inputs, &words, Trainer::PaperPg, 0.0, Device::Cpu).unwrap();
+        // A zero cap leaves the calibration run: three iterations, far from a perfect hash.
+        assert_eq!((row.budget, row.iterations), (3, 3));
+        assert!(row.collisions > 0);
+    }
+}
