@@ -1,0 +1,93 @@
+//! nh-agents: the learners of "Neural Hash Functions" on libtorch (CPU or CUDA through tch),
+//! and [`NeuralHash`], the trained network used as a hash function.
+//!
+//! Every learner of the paper's Methods section has one readable file, CleanRL style:
+//! [`train_pg`] (REINFORCE with the paper's estimator and documented options), [`train_actor_critic`],
+//! [`train_sac`] (discrete Soft Actor-Critic), [`train_supervised`] (imitating Python's hash,
+//! Fig. 1), plus [`train_cem`], a cross-entropy method for fixed word sets that is *our addition
+//! beyond the paper* and the fast route to a perfect hash.
+//!
+//! ```
+//! use nh_agents::{CemConfig, DeviceChoice, ModelConfig, TrainSetup, train_cem};
+//! use nh_encode::{Alphabet, IndexEncoder};
+//! use nh_env::{EnvConfig, WordSchedule};
+//!
+//! let words: Vec<String> = ["ant", "bee", "cat", "dog", "eel", "fox", "gnu", "hen"]
+//!     .map(String::from)
+//!     .to_vec();
+//! let encoder = IndexEncoder::new(Alphabet::lowercase(), 8)?;
+//! let env = EnvConfig::new(8, 8).with_schedule(WordSchedule::Fixed);
+//! let setup = TrainSetup { env: &env, words: &words, encoder: &encoder, seed: 1, device: DeviceChoice::Cpu.resolve()? };
+//! let config = CemConfig { model: ModelConfig { hidden: vec![32] }, ..CemConfig::default() };
+//! let outcome = train_cem(&setup, &config, &mut |m| println!("{} collisions", m.collisions))?;
+//!
+//! // A perfect hash of the eight words: eight distinct bins.
+//! let mut bins = outcome.model.hash_words(&words);
+//! bins.sort_unstable();
+//! bins.dedup();
+//! assert_eq!(bins.len(), 8);
+//! # Ok::<(), nh_agents::Error>(())
+//! ```
+//!
+//! Design choices:
+//! - **Network.** An MLP (the paper: two hidden layers of 300, ReLU, softmax over the M bins)
+//!   whose first layer is an embedding-bag (sum) over nh-encode's [`nh_encode::IndexEncoder`]
+//!   ids: the same function as the paper's dense product with a one-hot grid, with L instead of
+//!   dim x H multiply-adds per word. With occupancy observations the table part of the input is
+//!   a dense product added to the bag. Initialization is PyTorch's `nn.Linear` default
+//!   (uniform +-1/sqrt(fan_in)).
+//! - **Batching.** Word-only observations play whole episodes with one forward pass; occupancy
+//!   observations step B environments in lockstep. Inference is argmax without autograd, in
+//!   large batches.
+//! - **Determinism.** Weights are initialized and actions sampled from seed-local ChaCha8
+//!   streams (libtorch's global generator is never used), so the same config and seed give the
+//!   same metrics on the CPU, also when several seeds train at once on different threads (set
+//!   [`set_libtorch_threads`] to avoid oversubscription; results are bitwise stable for a fixed
+//!   libtorch thread count).
+//! - **Models on disk.** A directory with `metadata.json` (architecture, alphabet, max_len,
+//!   training config, corpus SHA-256, git commit, weights SHA-256) and `model.safetensors`,
+//!   written atomically, never over an existing model; loading checks everything and names the
+//!   file and field at fault.
+//! - **Errors.** One [`Error`] enum. Tensor shape mistakes inside the learners are bugs and
+//!   panic; bad configurations, word lists, devices and model files are errors.
+
+mod actor_critic;
+mod cem;
+mod checkpoint;
+mod config;
+mod device;
+mod error;
+mod inputs;
+mod metrics;
+mod net;
+mod neural_hash;
+mod pg;
+mod rollout;
+mod sac;
+mod sampling;
+mod seeds;
+mod supervised;
+mod train;
+
+pub use actor_critic::train_actor_critic;
+pub use cem::train_cem;
+pub use checkpoint::{
+    ACTIVATION, Architecture, EncoderSpec, FIRST_LAYER, METADATA_FILE, MODEL_FORMAT,
+    MODEL_FORMAT_VERSION, ModelMetadata, ModelProvenance, TrainingRecord, WEIGHTS_FILE,
+    WeightsRecord,
+};
+pub use config::{
+    AcConfig, CemConfig, ModelConfig, PgConfig, PgEstimator, SacConfig, SupervisedConfig,
+};
+pub use device::{
+    DeviceChoice, LIBTORCH_VERSION, LibtorchInfo, device_name, libtorch_info, set_libtorch_threads,
+};
+pub use error::{Error, Result};
+pub use metrics::{EpochMetrics, IterationMetrics};
+pub use neural_hash::{DEFAULT_HASH_BATCH, NeuralHash};
+pub use pg::train_pg;
+pub use sac::train_sac;
+pub use supervised::{SupervisedOutcome, train_supervised};
+/// The libtorch device type, re-exported so that callers need no direct tch dependency.
+pub use tch::Device;
+pub use train::{TrainOutcome, TrainSetup};

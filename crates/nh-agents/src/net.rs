@@ -1,0 +1,374 @@
+//! The MLP shared by every learner: an embedding-bag first layer, ReLU hidden layers, linear output.
+//!
+//! The paper's network multiplies a one-hot character grid (dim = alphabet size x max_len) by a
+//! dense (dim x H) matrix. A one-hot vector has one 1 per character, so that product is the sum
+//! of the matrix rows picked by the character ids: an embedding-bag (sum) over the ids of
+//! [`nh_encode::IndexEncoder`]. We store the matrix as a (vocab x H) table whose padding row stays
+//! zero and is never indexed, which computes the same function with L instead of dim x H
+//! multiply-adds per word. With occupancy observations the (bins x H) occupancy part of the
+//! paper's first layer is a dense product added to the bag.
+
+use std::collections::BTreeMap;
+
+use rand::Rng;
+use tch::nn::VarStore;
+use tch::{Device, Kind, Tensor};
+
+use crate::{Error, Result};
+
+/// Shapes of one network: inputs, hidden widths and outputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NetSpec {
+    /// Rows of the first-layer table (the encoder's vocabulary, padding included).
+    pub vocab: usize,
+    /// The id whose row stays zero (the encoder's padding id).
+    pub pad_id: usize,
+    /// Width of the dense occupancy input; 0 for word-only observations.
+    pub occupancy: usize,
+    /// Hidden layer widths, first to last.
+    pub hidden: Vec<usize>,
+    /// Output width (bins for a policy or Q network, 1 for a critic).
+    pub outputs: usize,
+}
+
+impl NetSpec {
+    /// Widths of every layer's output, the output layer last.
+    fn widths(&self) -> Vec<usize> {
+        self.hidden.iter().copied().chain([self.outputs]).collect()
+    }
+
+    /// Fan-in of the paper's dense first layer: the one-hot grid (padding excluded) plus occupancy.
+    fn first_fan_in(&self) -> usize {
+        self.vocab - 1 + self.occupancy
+    }
+
+    /// Every parameter's name and shape, in the canonical (initialization and file) order.
+    pub fn parameter_shapes(&self) -> Vec<(String, Vec<usize>)> {
+        let widths = self.widths();
+        let mut shapes = vec![("input.table".to_owned(), vec![self.vocab, widths[0]])];
+        if self.occupancy > 0 {
+            shapes.push((
+                "input.occupancy".to_owned(),
+                vec![self.occupancy, widths[0]],
+            ));
+        }
+        shapes.push(("input.bias".to_owned(), vec![widths[0]]));
+        for (i, pair) in widths.windows(2).enumerate() {
+            shapes.push((format!("layer{}.weight", i + 1), vec![pair[1], pair[0]]));
+            shapes.push((format!("layer{}.bias", i + 1), vec![pair[1]]));
+        }
+        shapes
+    }
+
+    /// Number of scalar parameters.
+    pub fn parameter_count(&self) -> usize {
+        self.parameter_shapes()
+            .iter()
+            .map(|(_, shape)| shape.iter().product::<usize>())
+            .sum()
+    }
+
+    /// Checks that every width is positive and the padding id is a table row.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(pos) = self.hidden.iter().position(|&h| h == 0) {
+            return Err(Error::config(
+                "model.hidden",
+                format!("{:?}", self.hidden),
+                &format!("layer {pos} has width 0"),
+            ));
+        }
+        if self.outputs == 0 {
+            return Err(Error::config("bins", 0, "must be at least 1"));
+        }
+        if self.pad_id >= self.vocab || self.vocab < 2 {
+            return Err(Error::config(
+                "encoder.vocab_size",
+                self.vocab,
+                &format!(
+                    "padding id {} must be a row of a table with at least 2 rows",
+                    self.pad_id
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A batch of network inputs, already on the network's device.
+pub(crate) struct NetInput {
+    /// Non-padding ids of all words, concatenated (int64).
+    pub ids: Tensor,
+    /// Start of each word in `ids` (int64, one per word).
+    pub offsets: Tensor,
+    /// Occupancy features, (words x occupancy width), for occupancy networks only.
+    pub occupancy: Option<Tensor>,
+}
+
+/// An MLP whose parameters live in their own [`VarStore`] (so each network has its own optimizer).
+pub(crate) struct Net {
+    spec: NetSpec,
+    vs: VarStore,
+    table: Tensor,
+    occupancy: Option<Tensor>,
+    bias: Tensor,
+    layers: Vec<(Tensor, Tensor)>,
+}
+
+impl Net {
+    /// A network initialized like PyTorch's `nn.Linear` (weights and biases uniform in
+    /// +-1/sqrt(fan_in)), from the seed-local `rng`, with the padding row set to zero.
+    pub fn init(spec: NetSpec, device: Device, rng: &mut impl Rng) -> Result<Net> {
+        spec.validate()?;
+        let mut tensors = BTreeMap::new();
+        let mut fan_in = spec.first_fan_in();
+        for (name, shape) in spec.parameter_shapes() {
+            if name.starts_with("layer") && name.ends_with(".weight") {
+                fan_in = shape[1];
+            }
+            let bound = 1.0 / (fan_in as f32).sqrt();
+            let count: usize = shape.iter().product();
+            let mut values: Vec<f32> = (0..count)
+                .map(|_| (rng.random::<f32>() * 2.0 - 1.0) * bound)
+                .collect();
+            if name == "input.table" {
+                let width = shape[1];
+                values[spec.pad_id * width..(spec.pad_id + 1) * width].fill(0.0);
+            }
+            tensors.insert(name, (shape, values));
+        }
+        Net::from_values(spec, device, tensors)
+    }
+
+    /// A network with the given parameter values (name -> (shape, row-major values)).
+    ///
+    /// Callers guarantee the names and shapes match `spec.parameter_shapes()`.
+    pub fn from_values(
+        spec: NetSpec,
+        device: Device,
+        mut values: BTreeMap<String, (Vec<usize>, Vec<f32>)>,
+    ) -> Result<Net> {
+        let vs = VarStore::new(device);
+        let mut take = |name: &str| -> Result<Tensor> {
+            let (shape, data) = values.remove(name).ok_or_else(|| {
+                Error::invalid_model("<weights>", format!("missing parameter `{name}`"))
+            })?;
+            let dims: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+            let tensor = Tensor::from_slice(&data)
+                .reshape(&dims[..])
+                .to_device(device);
+            let (group, leaf) = name.split_once('.').unwrap_or(("", name));
+            vs.root()
+                .sub(group)
+                .f_var_copy(leaf, &tensor)
+                .map_err(|e| Error::torch(format!("creating parameter `{name}`"), e))
+        };
+        let table = take("input.table")?;
+        let occupancy = if spec.occupancy > 0 {
+            Some(take("input.occupancy")?)
+        } else {
+            None
+        };
+        let bias = take("input.bias")?;
+        let layers = (1..=spec.hidden.len())
+            .map(|i| {
+                Ok((
+                    take(&format!("layer{i}.weight"))?,
+                    take(&format!("layer{i}.bias"))?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Net {
+            spec,
+            vs,
+            table,
+            occupancy,
+            bias,
+            layers,
+        })
+    }
+
+    /// The shapes this network was built with.
+    pub fn spec(&self) -> &NetSpec {
+        &self.spec
+    }
+
+    /// The parameters, for optimizers.
+    pub fn var_store(&self) -> &VarStore {
+        &self.vs
+    }
+
+    /// The device the parameters live on.
+    pub fn device(&self) -> Device {
+        self.vs.device()
+    }
+
+    /// Output logits (or values), one row per input word.
+    pub fn forward(&self, input: &NetInput) -> Tensor {
+        let (bag, _, _, _) = Tensor::embedding_bag(
+            &self.table,
+            &input.ids,
+            &input.offsets,
+            false,
+            0, // mode 0 = sum
+            false,
+            None::<Tensor>,
+            false,
+        );
+        let mut x = bag + &self.bias;
+        if let (Some(weight), Some(occupancy)) = (&self.occupancy, &input.occupancy) {
+            x += occupancy.matmul(weight);
+        }
+        for (weight, bias) in &self.layers {
+            x = x.relu().linear(weight, Some(bias));
+        }
+        x
+    }
+
+    /// Every parameter as (name, tensor), in canonical order.
+    pub fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        let mut all = vec![("input.table".to_owned(), self.table.shallow_clone())];
+        if let Some(occupancy) = &self.occupancy {
+            all.push(("input.occupancy".to_owned(), occupancy.shallow_clone()));
+        }
+        all.push(("input.bias".to_owned(), self.bias.shallow_clone()));
+        for (i, (weight, bias)) in self.layers.iter().enumerate() {
+            all.push((format!("layer{}.weight", i + 1), weight.shallow_clone()));
+            all.push((format!("layer{}.bias", i + 1), bias.shallow_clone()));
+        }
+        all
+    }
+
+    /// Every parameter copied to the CPU as (name, shape, row-major values).
+    pub fn parameter_values(&self) -> Vec<(String, Vec<usize>, Vec<f32>)> {
+        self.named_parameters()
+            .into_iter()
+            .map(|(name, tensor)| {
+                let shape = tensor.size().iter().map(|&d| d as usize).collect();
+                let flat = tensor
+                    .detach()
+                    .to_device(Device::Cpu)
+                    .to_kind(Kind::Float)
+                    .reshape([-1]);
+                let values =
+                    Vec::<f32>::try_from(&flat).expect("a float tensor converts to Vec<f32>");
+                (name, shape, values)
+            })
+            .collect()
+    }
+
+    /// A copy of this network (same device, same values, fresh parameters).
+    pub fn duplicate(&self) -> Result<Net> {
+        let values = self
+            .parameter_values()
+            .into_iter()
+            .map(|(name, shape, values)| (name, (shape, values)))
+            .collect();
+        Net::from_values(self.spec.clone(), self.device(), values)
+    }
+
+    /// Polyak averaging: self <- (1 - tau) self + tau source. `tau = 1` copies.
+    pub fn soft_update_from(&mut self, source: &Net, tau: f64) {
+        tch::no_grad(|| {
+            for ((_, mut dst), (_, src)) in self
+                .named_parameters()
+                .into_iter()
+                .zip(source.named_parameters())
+            {
+                let mixed = &dst * (1.0 - tau) + &src * tau;
+                dst.copy_(&mixed);
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    fn spec(occupancy: usize) -> NetSpec {
+        NetSpec {
+            vocab: 13,
+            pad_id: 12,
+            occupancy,
+            hidden: vec![7, 5],
+            outputs: 4,
+        }
+    }
+
+    fn input(ids: &[i64], offsets: &[i64], occupancy: Option<&[f32]>) -> NetInput {
+        NetInput {
+            ids: Tensor::from_slice(ids),
+            offsets: Tensor::from_slice(offsets),
+            occupancy: occupancy.map(|o| Tensor::from_slice(o).reshape([offsets.len() as i64, -1])),
+        }
+    }
+
+    #[test]
+    fn same_seed_same_weights_and_padding_row_is_zero() {
+        let a = Net::init(spec(0), Device::Cpu, &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
+        let b = Net::init(spec(0), Device::Cpu, &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
+        let c = Net::init(spec(0), Device::Cpu, &mut ChaCha8Rng::seed_from_u64(4)).unwrap();
+        assert_eq!(a.parameter_values(), b.parameter_values());
+        assert_ne!(a.parameter_values(), c.parameter_values());
+        let (_, shape, table) = &a.parameter_values()[0];
+        assert_eq!(shape, &vec![13, 7]);
+        assert!(table[12 * 7..].iter().all(|&v| v == 0.0));
+        let bound = 1.0 / 12f32.sqrt();
+        assert!(table.iter().all(|v| v.abs() <= bound));
+        assert_eq!(
+            a.spec().parameter_count(),
+            13 * 7 + 7 + 7 * 5 + 5 + 5 * 4 + 4
+        );
+    }
+
+    #[test]
+    fn forward_matches_dense_first_layer_with_occupancy() {
+        let net = Net::init(spec(3), Device::Cpu, &mut ChaCha8Rng::seed_from_u64(9)).unwrap();
+        // Two words: ids {0, 5, 11} and {2}; occupancies [1, 0, 2] and [0, 1, 0].
+        let occ = [1.0, 0.0, 2.0, 0.0, 1.0, 0.0];
+        let out = net.forward(&input(&[0, 5, 11, 2], &[0, 3], Some(&occ)));
+        let mut dense = vec![0f32; 2 * 12];
+        for (row, ids) in [vec![0, 5, 11], vec![2]].iter().enumerate() {
+            for &id in ids {
+                dense[row * 12 + id] = 1.0;
+            }
+        }
+        let params: BTreeMap<_, _> = net.named_parameters().into_iter().collect();
+        let x = Tensor::from_slice(&dense).reshape([2, 12]);
+        let first = x.matmul(&params["input.table"].narrow(0, 0, 12))
+            + Tensor::from_slice(&occ)
+                .reshape([2, 3])
+                .matmul(&params["input.occupancy"])
+            + &params["input.bias"];
+        let h = first
+            .relu()
+            .linear(&params["layer1.weight"], Some(&params["layer1.bias"]));
+        let expected = h
+            .relu()
+            .linear(&params["layer2.weight"], Some(&params["layer2.bias"]));
+        let diff = f64::try_from((out - expected).abs().max()).unwrap();
+        assert!(diff < 1e-6, "max abs difference {diff}");
+    }
+
+    #[test]
+    fn soft_update_moves_toward_source() {
+        let mut target =
+            Net::init(spec(0), Device::Cpu, &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
+        let source = Net::init(spec(0), Device::Cpu, &mut ChaCha8Rng::seed_from_u64(2)).unwrap();
+        let before = target.parameter_values();
+        target.soft_update_from(&source, 0.25);
+        let after = target.parameter_values();
+        let src = source.parameter_values();
+        for ((a, b), s) in before.iter().zip(&after).zip(&src) {
+            for ((x, y), z) in a.2.iter().zip(&b.2).zip(&s.2) {
+                assert!((y - (0.75 * x + 0.25 * z)).abs() < 1e-6);
+            }
+        }
+        target.soft_update_from(&source, 1.0);
+        assert_eq!(target.parameter_values(), src);
+        let copy = source.duplicate().unwrap();
+        assert_eq!(copy.parameter_values(), src);
+    }
+}

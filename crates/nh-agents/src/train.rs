@@ -1,0 +1,155 @@
+//! What every trainer takes (`TrainSetup`) and returns (`TrainOutcome`), and the helpers they share.
+
+use std::time::Instant;
+
+use nh_encode::IndexEncoder;
+use nh_env::EnvConfig;
+use serde::Serialize;
+use tch::Device;
+
+use crate::checkpoint::TrainingRecord;
+use crate::config::ModelConfig;
+use crate::device::device_name;
+use crate::metrics::IterationMetrics;
+use crate::net::NetSpec;
+use crate::neural_hash::NeuralHash;
+use crate::{Error, Result};
+
+/// The problem a reinforcement-learning trainer solves.
+#[derive(Debug, Clone, Copy)]
+pub struct TrainSetup<'a> {
+    /// The environment: bins, words per episode, rewards, observation, word schedule.
+    pub env: &'a EnvConfig,
+    /// The environment's word list (a corpus, a pool or the fixed set, per `env.schedule`).
+    pub words: &'a [String],
+    /// Turns words into network inputs; recorded in the model.
+    pub encoder: &'a IndexEncoder,
+    /// Every random choice derives from this seed.
+    pub seed: u64,
+    /// Where the networks live.
+    pub device: Device,
+}
+
+impl TrainSetup<'_> {
+    /// The policy's network shape for this problem.
+    pub(crate) fn policy_spec(&self, model: &ModelConfig, outputs: usize) -> NetSpec {
+        NetSpec {
+            vocab: self.encoder.vocab_size(),
+            pad_id: pad_index(self.encoder),
+            occupancy: if self.env.observation.shows_table() {
+                self.env.bins
+            } else {
+                0
+            },
+            hidden: model.hidden.clone(),
+            outputs,
+        }
+    }
+
+    /// The training record stored in the model.
+    pub(crate) fn record(
+        &self,
+        algorithm: &str,
+        config: &impl Serialize,
+        iterations_run: usize,
+    ) -> TrainingRecord {
+        TrainingRecord {
+            algorithm: algorithm.to_owned(),
+            seed: self.seed,
+            device: device_name(self.device),
+            env: Some(self.env.clone()),
+            config: serde_json::to_value(config).expect("configs serialize to JSON"),
+            iterations_run,
+        }
+    }
+
+    /// Rejects an environment configuration the trainer cannot run.
+    pub(crate) fn require_word_only(&self, algorithm: &'static str) -> Result<()> {
+        if self.env.observation.shows_table() {
+            return Err(Error::config(
+                "env.observation",
+                format!("{:?}", self.env.observation),
+                &format!("{algorithm} supports word_only observations (as in the paper)"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The padding id of an encoder as a table row index.
+pub(crate) fn pad_index(encoder: &IndexEncoder) -> usize {
+    usize::try_from(encoder.pad_id()).expect("nh-encode's padding id is non-negative")
+}
+
+/// A trained model and its learning curve.
+#[derive(Debug)]
+pub struct TrainOutcome {
+    /// The trained policy as a hash function.
+    pub model: NeuralHash,
+    /// One entry per iteration run.
+    pub metrics: Vec<IterationMetrics>,
+}
+
+/// Logs an iteration (tracing, debug level), reports it to the caller and keeps it.
+pub(crate) fn record_iteration(
+    algorithm: &'static str,
+    row: IterationMetrics,
+    progress: &mut dyn FnMut(&IterationMetrics),
+    metrics: &mut Vec<IterationMetrics>,
+) {
+    tracing::debug!(
+        algorithm,
+        iteration = row.iteration,
+        reward = row.reward,
+        collisions = row.collisions,
+        greedy_collisions = ?row.greedy_collisions,
+        loss = ?row.loss,
+        entropy = row.entropy,
+        "iteration"
+    );
+    progress(&row);
+    metrics.push(row);
+}
+
+/// Logs the start of a training run (tracing, info level).
+pub(crate) fn log_start(algorithm: &'static str, setup: &TrainSetup<'_>, iterations: usize) {
+    tracing::info!(
+        algorithm,
+        device = %device_name(setup.device),
+        bins = setup.env.bins,
+        words_per_episode = setup.env.words_per_episode,
+        words = setup.words.len(),
+        seed = setup.seed,
+        iterations,
+        "training"
+    );
+}
+
+/// Wall-clock seconds since the trainer started.
+pub(crate) struct Clock(Instant);
+
+impl Clock {
+    pub fn start() -> Clock {
+        Clock(Instant::now())
+    }
+
+    pub fn seconds(&self) -> f64 {
+        self.0.elapsed().as_secs_f64()
+    }
+}
+
+/// Builds an Adam optimizer over a network's parameters.
+pub(crate) fn adam(
+    vs: &tch::nn::VarStore,
+    learning_rate: f64,
+    eps: Option<f64>,
+) -> Result<tch::nn::Optimizer> {
+    use tch::nn::OptimizerConfig;
+    let mut config = tch::nn::Adam::default();
+    if let Some(eps) = eps {
+        config = config.eps(eps);
+    }
+    config
+        .build(vs, learning_rate)
+        .map_err(|e| Error::torch("building the Adam optimizer", e))
+}
