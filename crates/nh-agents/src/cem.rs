@@ -65,9 +65,10 @@ pub fn train_cem(
     let clock = Clock::start();
     let mut metrics = Vec::with_capacity(config.iterations);
     for iteration in 0..config.iterations {
-        let full = (batch == n).then(|| policy.forward(&ids.all(policy.device())));
+        // Full batch: one forward pass serves the evaluation, the proposals and the first step.
+        let full = (batch == n).then(|| log_probs(&policy, &ids.all(policy.device())));
         let eval = match &full {
-            Some(logits) => Evaluation::of(&logits.detach()),
+            Some(log_probs) => Evaluation::of(&log_probs.detach()),
             None => Evaluation::chunked(&policy, &ids, batch),
         };
         env.try_reset(None, &mut [])?;
@@ -124,15 +125,14 @@ struct Evaluation {
 }
 
 impl Evaluation {
-    /// From logits of all words.
-    fn of(logits: &Tensor) -> Evaluation {
-        let log_probs = logits.log_softmax(-1, Kind::Float);
+    /// From log-probabilities of all words.
+    fn of(log_probs: &Tensor) -> Evaluation {
         let (best, greedy) = log_probs.max_dim(-1, false);
-        let entropy = -(log_probs.exp() * &log_probs).sum(Kind::Double);
+        let entropy = -(log_probs.exp() * log_probs).sum(Kind::Double);
         Evaluation {
             greedy: to_indices(&greedy),
             confidence: to_f32s(&best),
-            entropy: scalar(&entropy) / logits.size()[0] as f64,
+            entropy: scalar(&entropy) / log_probs.size()[0] as f64,
         }
     }
 
@@ -145,8 +145,8 @@ impl Evaluation {
             entropy: 0.0,
         };
         for part in rows.chunks(chunk) {
-            let logits = tch::no_grad(|| policy.forward(&ids.input(part, policy.device())));
-            let e = Evaluation::of(&logits);
+            let log_probs = tch::no_grad(|| log_probs(policy, &ids.input(part, policy.device())));
+            let e = Evaluation::of(&log_probs);
             all.greedy.extend(e.greedy);
             all.confidence.extend(e.confidence);
             all.entropy += e.entropy * part.len() as f64;
@@ -194,13 +194,13 @@ fn propose_targets(
     let mut proposals = Vec::with_capacity(movers.len());
     for part in movers.chunks(chunk) {
         let index: Vec<i64> = part.iter().map(|&w| w as i64).collect();
-        let logits = match full {
-            Some(logits) => logits
+        let log_probs = match full {
+            Some(log_probs) => log_probs
                 .detach()
                 .index_select(0, &Tensor::from_slice(&index).to_device(device)),
-            None => tch::no_grad(|| policy.forward(&ids.input(part, device))),
+            None => tch::no_grad(|| log_probs(policy, &ids.input(part, device))),
         };
-        proposals.extend(sample_rows(&(logits.softmax(-1, Kind::Float) * &mask), rng));
+        proposals.extend(sample_rows(&(log_probs.exp() * &mask), rng));
     }
     for (&word, &proposal) in movers.iter().zip(&proposals) {
         targets[word] = if free.take(proposal) {
@@ -257,7 +257,7 @@ impl FreeBins {
 }
 
 /// Cross-entropy fit to `targets`; returns the mean loss of the steps taken. `full`, when
-/// present, holds logits of all words (with autograd) for the first step.
+/// present, holds the log-probabilities of all words (with autograd) for the first step.
 #[allow(clippy::too_many_arguments)]
 fn fit(
     policy: &Net,
@@ -278,19 +278,23 @@ fn fit(
             shuffle(&mut order, rng);
         }
         for part in order.chunks(batch) {
-            let logits = match full.take() {
-                Some(logits) => logits,
-                None => policy.forward(&ids.input(part, device)),
+            let log_probs = match full.take() {
+                Some(log_probs) => log_probs,
+                None => log_probs(policy, &ids.input(part, device)),
             };
             let part_targets: Vec<i64> = part.iter().map(|&w| targets[w]).collect();
-            let loss = logits
-                .cross_entropy_for_logits(&Tensor::from_slice(&part_targets).to_device(device));
+            let loss = log_probs.nll_loss(&Tensor::from_slice(&part_targets).to_device(device));
             optimizer.backward_step(&loss);
             total += scalar(&loss);
             steps += 1;
         }
     }
     total / steps as f64
+}
+
+/// The policy's log-probabilities over bins for a batch of words.
+fn log_probs(policy: &Net, input: &crate::net::NetInput) -> Tensor {
+    policy.forward(input).log_softmax(-1, Kind::Float)
 }
 
 /// Fisher-Yates shuffle from the seed-local stream.

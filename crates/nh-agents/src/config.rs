@@ -274,7 +274,9 @@ pub struct CemConfig {
     pub model: ModelConfig,
     /// Maximum iterations (it stops earlier at zero argmax collisions).
     pub iterations: usize,
-    /// Adam learning rate.
+    /// Adam learning rate. 3e-2 measured best on the real corpus with the paper's 300-300 MLP
+    /// (zero collisions for 1,000 / 3,000 / 10,000 words in 31 / 42 / 60 iterations; 1e-2 needs
+    /// 54 / - / 147, and 1e-1 stalls at about 500 collisions for 1,000 words).
     pub learning_rate: f64,
     /// Fitting passes over the word set per iteration.
     pub fit_steps: usize,
@@ -287,7 +289,7 @@ impl Default for CemConfig {
         CemConfig {
             model: ModelConfig::default(),
             iterations: 1000,
-            learning_rate: 1e-2,
+            learning_rate: 3e-2,
             fit_steps: 1,
             batch_size: None,
         }

@@ -130,6 +130,7 @@ impl Collector {
     }
 }
 
+/// One forward pass over all B x N words, sampled actions scored by `play_episode`.
 fn collect_word_only(
     envs: &mut [HashTableEnv<TableOnly>],
     ids: &WordIds,
@@ -172,6 +173,8 @@ fn collect_word_only(
     })
 }
 
+/// N lockstep steps of B environments (one forward pass per step, no autograd), then one
+/// forward pass with autograd over all recorded states.
 fn collect_lockstep(
     envs: &mut VecEnv<TableOnly>,
     ids: &WordIds,

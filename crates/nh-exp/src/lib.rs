@@ -4,7 +4,8 @@
 //! problem), seeds, and budget profiles (`smoke` for CI, `paper` for the long runs the paper's curves
 //! need). [`reproduce`] trains every (panel, seed) in parallel with rayon, then writes
 //! `results/<figure>/<run-id>/`: the resolved config, per-seed CSV curves, aggregate CSVs (mean and 95%
-//! CI), the PNG figure, `summary.json` and `metadata.json` (commit, seeds, device, libtorch, corpus).
+//! CI), the PNG figure, `summary.json`, `summary.md` and `metadata.json` (commit, seeds, device,
+//! libtorch, corpus). [`bench`] measures speed (`nh bench`, written to `docs/PERFORMANCE.md`).
 //!
 //! ```
 //! use std::path::Path;

@@ -164,7 +164,7 @@ fn draw_subplot<DB: DrawingBackend>(
         let pts = vec![(1.0, h.value), (len as f64, h.value)];
         chart
             .draw_series(DashedLineSeries::new(pts, 6, 4, REFERENCE.stroke_width(2)))?
-            .label(format!("{} = {:.1}", h.label, h.value))
+            .label(format!("{} = {}", h.label, short_number(h.value)))
             .legend(|(x, y)| {
                 PathElement::new(vec![(x, y), (x + 18, y)], REFERENCE.stroke_width(2))
             });
@@ -177,6 +177,15 @@ fn draw_subplot<DB: DrawingBackend>(
         .position(SeriesLabelPosition::UpperRight)
         .draw()?;
     Ok(())
+}
+
+/// A value with one decimal, or three significant digits when it is below 1 (e.g. 1/M).
+fn short_number(v: f64) -> String {
+    if v != 0.0 && v.abs() < 1.0 {
+        format!("{v:.3e}")
+    } else {
+        format!("{v:.1}")
+    }
 }
 
 /// Greedy word wrap for the caption.
@@ -226,6 +235,12 @@ mod tests {
             "suspiciously small PNG: {} bytes",
             bytes.len()
         );
+    }
+
+    #[test]
+    fn small_reference_values_keep_their_digits() {
+        assert_eq!(short_number(0.001), "1.000e-3");
+        assert_eq!(short_number(2654.83), "2654.8");
     }
 
     #[test]

@@ -233,10 +233,14 @@ fn panel_summary(panel: &Panel, outs: &[TaskOutput], names: &[&str]) -> Value {
 /// `mean ± 95% CI half-width` of a summary, or `-`.
 fn pm(s: Option<&Summary>) -> String {
     match s {
+        // Accuracies and other values below 1 (chance is 1/M) need more digits.
+        Some(s) if s.mean.abs() < 1.0 && s.ci95_half_width.is_finite() => {
+            format!("{:.5} ± {:.5}", s.mean, s.ci95_half_width)
+        }
         Some(s) if s.ci95_half_width.is_finite() => {
             format!("{:.2} ± {:.2}", s.mean, s.ci95_half_width)
         }
-        Some(s) => format!("{:.2}", s.mean),
+        Some(s) => format!("{:.5}", s.mean),
         None => "-".into(),
     }
 }
