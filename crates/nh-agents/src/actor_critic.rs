@@ -19,7 +19,7 @@ use crate::config::AcConfig;
 use crate::metrics::IterationMetrics;
 use crate::net::{Net, NetInput};
 use crate::neural_hash::NeuralHash;
-use crate::rollout::{Collector, Rollout, mean_stats};
+use crate::rollout::{Collector, Rollout};
 use crate::sampling::{mean_entropy, scalar};
 use crate::seeds::{Stream, rng};
 use crate::train::{Clock, TrainOutcome, TrainSetup, adam, log_start, record_iteration};
@@ -85,19 +85,13 @@ pub fn train_actor_critic(
         let loss = -(taken * advantages).sum(Kind::Float) / rollout.episodes as f64
             - &entropy * config.entropy_coef;
         actor_opt.backward_step(&loss);
-        let (reward, collisions, max_load, max_collisions_in_bin) = mean_stats(&rollout.stats);
-        let row = IterationMetrics {
+        let row = rollout.metrics(
             iteration,
-            reward,
-            collisions,
-            max_load,
-            max_collisions_in_bin,
-            greedy_collisions: rollout.greedy_collisions,
-            loss: Some(scalar(&loss)),
-            critic_loss: Some(critic_loss),
-            entropy: scalar(&entropy),
-            seconds: clock.seconds(),
-        };
+            Some(scalar(&loss)),
+            Some(critic_loss),
+            scalar(&entropy),
+            clock.seconds(),
+        );
         record_iteration("ac", row, progress, &mut metrics);
     }
     let record = setup.record("ac", config, metrics.len());

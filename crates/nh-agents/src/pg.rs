@@ -14,7 +14,7 @@ use crate::config::{PgConfig, PgEstimator};
 use crate::metrics::IterationMetrics;
 use crate::net::Net;
 use crate::neural_hash::NeuralHash;
-use crate::rollout::{Collector, Rollout, mean_stats};
+use crate::rollout::{Collector, Rollout};
 use crate::sampling::{mean_entropy, scalar};
 use crate::seeds::{Stream, rng};
 use crate::train::{Clock, TrainOutcome, TrainSetup, adam, log_start, record_iteration};
@@ -64,19 +64,13 @@ pub fn train_pg(
         if !perfect {
             optimizer.backward_step(&loss);
         }
-        let (reward, collisions, max_load, max_collisions_in_bin) = mean_stats(&rollout.stats);
-        let row = IterationMetrics {
+        let row = rollout.metrics(
             iteration,
-            reward,
-            collisions,
-            max_load,
-            max_collisions_in_bin,
-            greedy_collisions: rollout.greedy_collisions,
-            loss: Some(scalar(&loss)),
-            critic_loss: None,
-            entropy: scalar(&entropy),
-            seconds: clock.seconds(),
-        };
+            Some(scalar(&loss)),
+            None,
+            scalar(&entropy),
+            clock.seconds(),
+        );
         record_iteration("pg", row, progress, &mut metrics);
         if perfect {
             break;

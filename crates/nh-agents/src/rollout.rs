@@ -13,6 +13,7 @@ use tch::{Device, Kind, Tensor};
 
 use crate::Result;
 use crate::inputs::WordIds;
+use crate::metrics::IterationMetrics;
 use crate::net::{Net, NetInput};
 use crate::sampling::{argmax_rows, sample_rows};
 
@@ -240,14 +241,29 @@ fn collect_lockstep(
     })
 }
 
-/// Means of the episode statistics: (reward, collisions, max load, max collisions in a bin).
-pub(crate) fn mean_stats(stats: &[EpisodeStats]) -> (f64, f64, f64, f64) {
-    let n = stats.len() as f64;
-    let sum = |f: &dyn Fn(&EpisodeStats) -> f64| stats.iter().map(f).sum::<f64>() / n;
-    (
-        sum(&|s| s.total_reward),
-        sum(&|s| s.collisions as f64),
-        sum(&|s| s.max_load as f64),
-        sum(&|s| s.max_collisions_in_bin as f64),
-    )
+impl Rollout {
+    /// The iteration's metrics row: means of the episode statistics plus what the trainer adds.
+    pub(crate) fn metrics(
+        &self,
+        iteration: usize,
+        loss: Option<f64>,
+        critic_loss: Option<f64>,
+        entropy: f64,
+        seconds: f64,
+    ) -> IterationMetrics {
+        let n = self.stats.len() as f64;
+        let mean = |f: &dyn Fn(&EpisodeStats) -> f64| self.stats.iter().map(f).sum::<f64>() / n;
+        IterationMetrics {
+            iteration,
+            reward: mean(&|s| s.total_reward),
+            collisions: mean(&|s| s.collisions as f64),
+            max_load: mean(&|s| s.max_load as f64),
+            max_collisions_in_bin: mean(&|s| s.max_collisions_in_bin as f64),
+            greedy_collisions: self.greedy_collisions,
+            loss,
+            critic_loss,
+            entropy,
+            seconds,
+        }
+    }
 }

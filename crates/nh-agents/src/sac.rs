@@ -22,7 +22,7 @@ use crate::inputs::WordIds;
 use crate::metrics::IterationMetrics;
 use crate::net::Net;
 use crate::neural_hash::NeuralHash;
-use crate::rollout::{Collector, mean_stats};
+use crate::rollout::Collector;
 use crate::sampling::{mean_entropy, scalar};
 use crate::seeds::{Stream, rng};
 use crate::train::{Clock, TrainOutcome, TrainSetup, adam, log_start, record_iteration};
@@ -126,20 +126,14 @@ pub fn train_sac(
                 policy_losses.push(policy_loss);
             }
         }
-        let (reward, collisions, max_load, max_collisions_in_bin) = mean_stats(&rollout.stats);
         let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
-        let row = IterationMetrics {
+        let row = rollout.metrics(
             iteration,
-            reward,
-            collisions,
-            max_load,
-            max_collisions_in_bin,
-            greedy_collisions: rollout.greedy_collisions,
-            loss: mean(&policy_losses),
-            critic_loss: mean(&q_losses),
+            mean(&policy_losses),
+            mean(&q_losses),
             entropy,
-            seconds: clock.seconds(),
-        };
+            clock.seconds(),
+        );
         record_iteration("sac", row, progress, &mut metrics);
     }
     let record = setup.record("sac", config, metrics.len());
