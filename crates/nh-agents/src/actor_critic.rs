@@ -35,12 +35,12 @@ pub fn train_actor_critic(
 ) -> Result<TrainOutcome> {
     config.validate()?;
     let actor = Net::init(
-        setup.policy_spec(&config.model, setup.env.bins),
+        setup.policy_spec(&config.model)?,
         setup.device,
         &mut rng(setup.seed, Stream::PolicyInit),
     )?;
     let critic = Net::init(
-        setup.policy_spec(&config.model, 1),
+        setup.value_spec(&config.model, 1),
         setup.device,
         &mut rng(setup.seed, Stream::CriticInit),
     )?;

@@ -10,18 +10,22 @@
 //!    later word gets a uniformly random free bin, so the targets never collide (N <= M);
 //! 4. fit the policy to the targets with cross-entropy: `fit_steps` passes, one Adam step per
 //!    mini-batch (the whole set by default).
+//!
+//! With a factorized head every step works on the two heads' M1 + M2 log-probabilities per word
+//! ([`BinLogProbs`]), never on the M joint ones.
 
 use nh_env::{HashTableEnv, WordSchedule};
 use rand::Rng;
-use tch::{Kind, Tensor};
+use tch::Tensor;
 
+use crate::bin_log_probs::BinLogProbs;
 use crate::config::CemConfig;
 use crate::inputs::WordIds;
 use crate::metrics::IterationMetrics;
 use crate::net::Net;
 use crate::neural_hash::NeuralHash;
 use crate::rollout::table_only;
-use crate::sampling::{sample_rows, scalar, to_f32s, to_indices};
+use crate::sampling::scalar;
 use crate::seeds::{Stream, rng};
 use crate::train::{Clock, TrainOutcome, TrainSetup, adam, log_start, record_iteration};
 use crate::{Error, Result};
@@ -50,7 +54,7 @@ pub fn train_cem(
     let mut env = HashTableEnv::new(setup.env.clone(), setup.words.to_vec(), table_only())?;
     let bins = setup.env.bins;
     let policy = Net::init(
-        setup.policy_spec(&config.model, bins),
+        setup.policy_spec(&config.model)?,
         setup.device,
         &mut rng(setup.seed, Stream::PolicyInit),
     )?;
@@ -66,7 +70,7 @@ pub fn train_cem(
     let mut metrics = Vec::with_capacity(config.iterations);
     for iteration in 0..config.iterations {
         // Full batch: one forward pass serves the evaluation, the proposals and the first step.
-        let full = (batch == n).then(|| log_probs(&policy, &ids.all(policy.device())));
+        let full = (batch == n).then(|| BinLogProbs::of(&policy, &ids.all(policy.device())));
         let eval = match &full {
             Some(log_probs) => Evaluation::of(&log_probs.detach()),
             None => Evaluation::chunked(&policy, &ids, batch),
@@ -126,13 +130,12 @@ struct Evaluation {
 
 impl Evaluation {
     /// From log-probabilities of all words.
-    fn of(log_probs: &Tensor) -> Evaluation {
-        let (best, greedy) = log_probs.max_dim(-1, false);
-        let entropy = -(log_probs.exp() * log_probs).sum(Kind::Double);
+    fn of(log_probs: &BinLogProbs) -> Evaluation {
+        let (greedy, confidence) = log_probs.greedy();
         Evaluation {
-            greedy: to_indices(&greedy),
-            confidence: to_f32s(&best),
-            entropy: scalar(&entropy) / log_probs.size()[0] as f64,
+            greedy,
+            confidence,
+            entropy: log_probs.total_entropy() / log_probs.len() as f64,
         }
     }
 
@@ -145,7 +148,8 @@ impl Evaluation {
             entropy: 0.0,
         };
         for part in rows.chunks(chunk) {
-            let log_probs = tch::no_grad(|| log_probs(policy, &ids.input(part, policy.device())));
+            let log_probs =
+                tch::no_grad(|| BinLogProbs::of(policy, &ids.input(part, policy.device())));
             let e = Evaluation::of(&log_probs);
             all.greedy.extend(e.greedy);
             all.confidence.extend(e.confidence);
@@ -177,7 +181,7 @@ fn elite(greedy: &[usize], confidence: &[f32], bins: usize) -> (Vec<usize>, Vec<
 fn propose_targets(
     policy: &Net,
     ids: &WordIds,
-    full: Option<&Tensor>,
+    full: Option<&BinLogProbs>,
     eval: &Evaluation,
     bins: usize,
     chunk: usize,
@@ -197,10 +201,10 @@ fn propose_targets(
         let log_probs = match full {
             Some(log_probs) => log_probs
                 .detach()
-                .index_select(0, &Tensor::from_slice(&index).to_device(device)),
-            None => tch::no_grad(|| log_probs(policy, &ids.input(part, device))),
+                .select(&Tensor::from_slice(&index).to_device(device)),
+            None => tch::no_grad(|| BinLogProbs::of(policy, &ids.input(part, device))),
         };
-        proposals.extend(sample_rows(&(log_probs.exp() * &mask), rng));
+        proposals.extend(log_probs.sample_free(&mask, rng));
     }
     for (&word, &proposal) in movers.iter().zip(&proposals) {
         targets[word] = if free.take(proposal) {
@@ -263,7 +267,7 @@ fn fit(
     policy: &Net,
     optimizer: &mut tch::nn::Optimizer,
     ids: &WordIds,
-    mut full: Option<Tensor>,
+    mut full: Option<BinLogProbs>,
     targets: &[usize],
     passes: usize,
     batch: usize,
@@ -280,21 +284,16 @@ fn fit(
         for part in order.chunks(batch) {
             let log_probs = match full.take() {
                 Some(log_probs) => log_probs,
-                None => log_probs(policy, &ids.input(part, device)),
+                None => BinLogProbs::of(policy, &ids.input(part, device)),
             };
             let part_targets: Vec<i64> = part.iter().map(|&w| targets[w]).collect();
-            let loss = log_probs.nll_loss(&Tensor::from_slice(&part_targets).to_device(device));
+            let loss = log_probs.nll(&Tensor::from_slice(&part_targets).to_device(device));
             optimizer.backward_step(&loss);
             total += scalar(&loss);
             steps += 1;
         }
     }
     total / steps as f64
-}
-
-/// The policy's log-probabilities over bins for a batch of words.
-fn log_probs(policy: &Net, input: &crate::net::NetInput) -> Tensor {
-    policy.forward(input).log_softmax(-1, Kind::Float)
 }
 
 /// Fisher-Yates shuffle from the seed-local stream.

@@ -40,6 +40,9 @@ pub struct Architecture {
     pub hidden: Vec<usize>,
     /// Output bins M.
     pub bins: usize,
+    /// (M1, M2) of a factorized output head; absent for the paper's full head.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factors: Option<(usize, usize)>,
     /// Rows of the first-layer table (the encoder's vocabulary, padding included).
     pub vocab_size: usize,
     /// The padding id, whose table row is zero.
@@ -63,6 +66,7 @@ impl Architecture {
             },
             hidden: self.hidden.clone(),
             outputs: self.bins,
+            factors: self.factors,
         }
     }
 }

@@ -89,6 +89,7 @@ mod tests {
             occupancy: 0,
             hidden: vec![16, 8],
             outputs: 5,
+            factors: None,
         };
         let net = Net::init(
             spec,

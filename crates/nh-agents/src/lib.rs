@@ -18,7 +18,7 @@
 //! let encoder = IndexEncoder::new(Alphabet::lowercase(), 8)?;
 //! let env = EnvConfig::new(8, 8).with_schedule(WordSchedule::Fixed);
 //! let setup = TrainSetup { env: &env, words: &words, encoder: &encoder, seed: 1, device: DeviceChoice::Cpu.resolve()? };
-//! let config = CemConfig { model: ModelConfig { hidden: vec![32] }, ..CemConfig::default() };
+//! let config = CemConfig { model: ModelConfig::mlp(vec![32]), ..CemConfig::default() };
 //! let outcome = train_cem(&setup, &config, &mut |m| println!("{} collisions", m.collisions))?;
 //!
 //! // A perfect hash of the eight words: eight distinct bins.
@@ -38,7 +38,8 @@
 //!   (uniform +-1/sqrt(fan_in)).
 //! - **Batching.** Word-only observations play whole episodes with one forward pass; occupancy
 //!   observations step B environments in lockstep. Inference is argmax without autograd, in
-//!   large batches.
+//!   large batches. [`NeuralHash::to_rust`] copies a word-only model into
+//!   [`RustNeuralHash`], the same forward pass on ndarray GEMMs without libtorch calls.
 //! - **Determinism.** Weights are initialized and actions sampled from seed-local ChaCha8
 //!   streams (libtorch's global generator is never used), so the same config and seed give the
 //!   same metrics on the CPU, also when several seeds train at once on different threads (set
@@ -52,6 +53,7 @@
 //!   panic; bad configurations, word lists, devices and model files are errors.
 
 mod actor_critic;
+mod bin_log_probs;
 mod cem;
 mod checkpoint;
 mod config;
@@ -63,6 +65,7 @@ mod net;
 mod neural_hash;
 mod pg;
 mod rollout;
+mod rust_forward;
 mod sac;
 mod sampling;
 mod seeds;
@@ -77,7 +80,8 @@ pub use checkpoint::{
     WeightsRecord,
 };
 pub use config::{
-    AcConfig, CemConfig, ModelConfig, PgConfig, PgEstimator, SacConfig, SupervisedConfig,
+    AcConfig, CemConfig, ModelConfig, OutputHead, PgConfig, PgEstimator, SacConfig,
+    SupervisedConfig,
 };
 pub use device::{
     DeviceChoice, LIBTORCH_VERSION, LibtorchInfo, device_name, libtorch_info, set_libtorch_threads,
@@ -86,6 +90,7 @@ pub use error::{Error, Result};
 pub use metrics::{EpochMetrics, IterationMetrics};
 pub use neural_hash::{DEFAULT_HASH_BATCH, NeuralHash};
 pub use pg::train_pg;
+pub use rust_forward::RustNeuralHash;
 pub use sac::train_sac;
 pub use supervised::{SupervisedOutcome, train_supervised};
 /// The libtorch device type, re-exported so that callers need no direct tch dependency.

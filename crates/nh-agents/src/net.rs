@@ -7,6 +7,11 @@
 //! zero and is never indexed, which computes the same function with L instead of dim x H
 //! multiply-adds per word. With occupancy observations the (bins x H) occupancy part of the
 //! paper's first layer is a dense product added to the bag.
+//!
+//! A factorized output head (M = M1 x M2) is one last layer of width M1 + M2 whose two parts
+//! are the logits of the row a and the column b of bin a * M2 + b. Its logits over the M bins
+//! are the sums la[a] + lb[b], so softmax over them is the product of the two heads' softmaxes
+//! and every learner works unchanged; greedy hashing takes the two argmaxes instead.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +19,7 @@ use rand::Rng;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
+use crate::sampling::argmax_rows;
 use crate::{Error, Result};
 
 /// Shapes of one network: inputs, hidden widths and outputs.
@@ -29,12 +35,18 @@ pub(crate) struct NetSpec {
     pub hidden: Vec<usize>,
     /// Output width (bins for a policy or Q network, 1 for a critic).
     pub outputs: usize,
+    /// (M1, M2) with M1 x M2 = `outputs` for a factorized head; `None` for a full one.
+    pub factors: Option<(usize, usize)>,
 }
 
 impl NetSpec {
     /// Widths of every layer's output, the output layer last.
     fn widths(&self) -> Vec<usize> {
-        self.hidden.iter().copied().chain([self.outputs]).collect()
+        let last = match self.factors {
+            Some((rows, cols)) => rows + cols,
+            None => self.outputs,
+        };
+        self.hidden.iter().copied().chain([last]).collect()
     }
 
     /// Fan-in of the paper's dense first layer: the one-hot grid (padding excluded) plus occupancy.
@@ -79,6 +91,15 @@ impl NetSpec {
         }
         if self.outputs == 0 {
             return Err(Error::config("bins", 0, "must be at least 1"));
+        }
+        if let Some((rows, cols)) = self.factors
+            && rows * cols != self.outputs
+        {
+            return Err(Error::config(
+                "model.factor_rows",
+                rows,
+                &format!("{rows} x {cols} must equal the {} bins", self.outputs),
+            ));
         }
         if self.pad_id >= self.vocab || self.vocab < 2 {
             return Err(Error::config(
@@ -202,8 +223,44 @@ impl Net {
         self.vs.device()
     }
 
-    /// Output logits (or values), one row per input word.
+    /// Output logits (or values) over the `outputs`, one row per input word.
     pub fn forward(&self, input: &NetInput) -> Tensor {
+        let last = self.last_layer(input);
+        match self.spec.factors {
+            None => last,
+            Some((rows, cols)) => {
+                let (row_logits, col_logits) = split_factors(&last, rows, cols);
+                (row_logits.unsqueeze(2) + col_logits.unsqueeze(1))
+                    .reshape([-1, (rows * cols) as i64])
+            }
+        }
+    }
+
+    /// The highest-scoring output of each row (the first one on ties), as `forward`'s argmax.
+    /// A factorized head combines its two argmaxes without building the M logits.
+    pub fn greedy(&self, input: &NetInput) -> Vec<usize> {
+        let last = self.last_layer(input);
+        match self.spec.factors {
+            None => argmax_rows(&last),
+            Some((rows, cols)) => {
+                let (row_logits, col_logits) = split_factors(&last, rows, cols);
+                argmax_rows(&row_logits)
+                    .into_iter()
+                    .zip(argmax_rows(&col_logits))
+                    .map(|(a, b)| a * cols + b)
+                    .collect()
+            }
+        }
+    }
+
+    /// The row-head and column-head logits of a factorized head; `None` for a full head.
+    pub fn factor_logits(&self, input: &NetInput) -> Option<(Tensor, Tensor)> {
+        let (rows, cols) = self.spec.factors?;
+        Some(split_factors(&self.last_layer(input), rows, cols))
+    }
+
+    /// The last layer's output: the logits of a full head, the two heads' logits side by side.
+    fn last_layer(&self, input: &NetInput) -> Tensor {
         let (bag, _, _, _) = Tensor::embedding_bag(
             &self.table,
             &input.ids,
@@ -281,6 +338,14 @@ impl Net {
     }
 }
 
+/// The row-head and column-head logits of a factorized last layer.
+fn split_factors(last: &Tensor, rows: usize, cols: usize) -> (Tensor, Tensor) {
+    (
+        last.narrow(1, 0, rows as i64),
+        last.narrow(1, rows as i64, cols as i64),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +359,7 @@ mod tests {
             occupancy,
             hidden: vec![7, 5],
             outputs: 4,
+            factors: None,
         }
     }
 
@@ -350,6 +416,41 @@ mod tests {
             .linear(&params["layer2.weight"], Some(&params["layer2.bias"]));
         let diff = f64::try_from((out - expected).abs().max()).unwrap();
         assert!(diff < 1e-6, "max abs difference {diff}");
+    }
+
+    #[test]
+    fn factorized_head_is_a_product_distribution_with_matching_greedy_bins() {
+        let factorized = NetSpec {
+            outputs: 12,
+            factors: Some((3, 4)),
+            ..spec(0)
+        };
+        assert_eq!(
+            factorized.parameter_count(),
+            13 * 7 + 7 + 7 * 5 + 5 + 5 * 7 + 7
+        );
+        let net = Net::init(factorized, Device::Cpu, &mut ChaCha8Rng::seed_from_u64(5)).unwrap();
+        let words = input(&[0, 5, 11, 2, 3, 4, 7], &[0, 3, 4, 6], None);
+        let log_probs = net.forward(&words).log_softmax(-1, Kind::Float);
+        assert_eq!(log_probs.size(), vec![4, 12]);
+        let last = net.last_layer(&words);
+        let rows = last.narrow(1, 0, 3).log_softmax(-1, Kind::Float);
+        let cols = last.narrow(1, 3, 4).log_softmax(-1, Kind::Float);
+        let product = (rows.unsqueeze(2) + cols.unsqueeze(1)).reshape([4, 12]);
+        let diff = f64::try_from((log_probs.shallow_clone() - product).abs().max()).unwrap();
+        assert!(diff < 1e-6, "max abs difference {diff}");
+        assert_eq!(net.greedy(&words), argmax_rows(&log_probs));
+        let bad = NetSpec {
+            outputs: 12,
+            factors: Some((5, 3)),
+            ..spec(0)
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("factor_rows")
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::config::ModelConfig;
 use crate::device::device_name;
 use crate::inputs::WordIds;
 use crate::net::{Net, NetSpec};
-use crate::sampling::argmax_rows;
+use crate::rust_forward::RustNeuralHash;
 use crate::seeds::{Stream, rng};
 use crate::train::pad_index;
 use crate::{Error, Result};
@@ -64,6 +64,7 @@ impl NeuralHash {
             observation,
             hidden: spec.hidden.clone(),
             bins: spec.outputs,
+            factors: spec.factors,
             vocab_size: spec.vocab,
             pad_id: spec.pad_id,
             first_layer: FIRST_LAYER.to_owned(),
@@ -99,6 +100,7 @@ impl NeuralHash {
             occupancy: 0,
             hidden: model.hidden.clone(),
             outputs: bins,
+            factors: model.output_factors(bins)?,
         };
         let net = Net::init(spec, device, &mut rng(seed, Stream::PolicyInit))?;
         let training = TrainingRecord {
@@ -174,9 +176,31 @@ impl NeuralHash {
         let mut bins = Vec::with_capacity(words.len());
         for chunk in words.chunks(self.batch_size) {
             let input = WordIds::new(&self.encoder, chunk).all(self.net.device());
-            bins.extend(argmax_rows(&self.net.forward(&input)));
+            bins.extend(self.net.greedy(&input));
         }
         bins
+    }
+
+    /// The same hash function as a pure-Rust forward pass (ndarray GEMMs, no libtorch call),
+    /// for CPU inference.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a model trained with table observations (its bins depend on the
+    /// table, which only [`place_sequence`](NeuralHash::place_sequence) replays).
+    pub fn to_rust(&self) -> Result<RustNeuralHash> {
+        if self.architecture.observation.shows_table() {
+            return Err(Error::config(
+                "architecture.observation",
+                format!("{:?}", self.architecture.observation),
+                "the pure-Rust forward pass hashes word-only models",
+            ));
+        }
+        Ok(RustNeuralHash::from_parameters(
+            &self.encoder,
+            self.net.parameter_values(),
+            self.architecture.factors,
+            self.bins(),
+        ))
     }
 
     /// Places `words` one after the other, as during training: a table-observing model sees the
@@ -199,7 +223,7 @@ impl NeuralHash {
                     .reshape([1, bins as i64])
                     .to_device(device),
             );
-            let bin = argmax_rows(&self.net.forward(&input))[0];
+            let bin = self.net.greedy(&input)[0];
             loads[bin] += 1;
             table[bin] = bin_value(observation, loads[bin]);
             placed.push(bin);

@@ -30,7 +30,7 @@ pub fn train_pg(
     progress: &mut dyn FnMut(&IterationMetrics),
 ) -> Result<TrainOutcome> {
     config.validate()?;
-    let spec = setup.policy_spec(&config.model, setup.env.bins);
+    let spec = setup.policy_spec(&config.model)?;
     let policy = Net::init(spec, setup.device, &mut rng(setup.seed, Stream::PolicyInit))?;
     let mut optimizer = adam(policy.var_store(), config.learning_rate, None)?;
     let env_seed = rand::Rng::random(&mut rng(setup.seed, Stream::Env));

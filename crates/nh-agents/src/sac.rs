@@ -42,19 +42,19 @@ pub fn train_sac(
     setup.require_word_only("sac")?;
     let bins = setup.env.bins;
     let actor = Net::init(
-        setup.policy_spec(&config.model, bins),
+        setup.policy_spec(&config.model)?,
         setup.device,
         &mut rng(setup.seed, Stream::PolicyInit),
     )?;
     let mut critic_rng = rng(setup.seed, Stream::CriticInit);
     let q = [
         Net::init(
-            setup.policy_spec(&config.model, bins),
+            setup.value_spec(&config.model, bins),
             setup.device,
             &mut critic_rng,
         )?,
         Net::init(
-            setup.policy_spec(&config.model, bins),
+            setup.value_spec(&config.model, bins),
             setup.device,
             &mut critic_rng,
         )?,

@@ -72,6 +72,7 @@ pub fn train_supervised(
         occupancy: 0,
         hidden: config.model.hidden.clone(),
         outputs: config.bins,
+        factors: config.model.output_factors(config.bins)?,
     };
     let net = Net::init(spec, device, &mut rng(seed, Stream::PolicyInit))?;
     let mut optimizer = adam(net.var_store(), config.learning_rate, None)?;

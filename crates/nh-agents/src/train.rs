@@ -31,8 +31,19 @@ pub struct TrainSetup<'a> {
 }
 
 impl TrainSetup<'_> {
-    /// The policy's network shape for this problem.
-    pub(crate) fn policy_spec(&self, model: &ModelConfig, outputs: usize) -> NetSpec {
+    /// The policy's network shape for this problem: one output per bin, through the model's head.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when a factorized head's rows do not divide the bins.
+    pub(crate) fn policy_spec(&self, model: &ModelConfig) -> Result<NetSpec> {
+        Ok(NetSpec {
+            factors: model.output_factors(self.env.bins)?,
+            ..self.value_spec(model, self.env.bins)
+        })
+    }
+
+    /// A critic's or Q network's shape: `outputs` values through a full head.
+    pub(crate) fn value_spec(&self, model: &ModelConfig, outputs: usize) -> NetSpec {
         NetSpec {
             vocab: self.encoder.vocab_size(),
             pad_id: pad_index(self.encoder),
@@ -43,6 +54,7 @@ impl TrainSetup<'_> {
             },
             hidden: model.hidden.clone(),
             outputs,
+            factors: None,
         }
     }
 

@@ -32,7 +32,7 @@ fn pg_run(seed: u64, observation: ObservationMode) -> Run {
         device: Device::Cpu,
     };
     let config = PgConfig {
-        model: ModelConfig { hidden: vec![32] },
+        model: ModelConfig::mlp(vec![32]),
         iterations: 30,
         learning_rate: 1e-2,
         estimator: PgEstimator::PerStep,
@@ -59,7 +59,7 @@ fn sac_run(seed: u64) -> Run {
         device: Device::Cpu,
     };
     let config = SacConfig {
-        model: ModelConfig { hidden: vec![32] },
+        model: ModelConfig::mlp(vec![32]),
         iterations: 12,
         learning_starts: 32,
         batch_size: 16,

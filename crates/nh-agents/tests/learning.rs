@@ -132,7 +132,7 @@ fn symmetric_policy_gradient_memorizes_64_words_into_64_bins() {
         device: Device::Cpu,
     };
     let config = PgConfig {
-        model: ModelConfig { hidden: vec![128] },
+        model: ModelConfig::mlp(vec![128]),
         iterations: 3000,
         learning_rate: 1e-2,
         estimator: PgEstimator::Symmetric,
@@ -161,7 +161,7 @@ fn cross_entropy_method_memorizes_64_words_into_64_bins() {
         device: Device::Cpu,
     };
     let config = CemConfig {
-        model: ModelConfig { hidden: vec![64] },
+        model: ModelConfig::mlp(vec![64]),
         iterations: 300,
         ..CemConfig::default()
     };
@@ -171,6 +171,28 @@ fn cross_entropy_method_memorizes_64_words_into_64_bins() {
     // The metrics of the final iteration describe the perfect argmax placement.
     let last = outcome.metrics.last().unwrap();
     assert_eq!((last.reward, last.max_load, last.loss), (640.0, 1.0, None));
+}
+
+#[test]
+fn cross_entropy_method_memorizes_with_a_factorized_head() {
+    set_libtorch_threads(1).unwrap();
+    let (env, words) = fixed(64);
+    let encoder = common::encoder();
+    let setup = TrainSetup {
+        env: &env,
+        words: &words,
+        encoder: &encoder,
+        seed: 12,
+        device: Device::Cpu,
+    };
+    let config = CemConfig {
+        model: ModelConfig::mlp(vec![64]).factorized(),
+        iterations: 300,
+        ..CemConfig::default()
+    };
+    let outcome = train_cem(&setup, &config, &mut |_| {}).unwrap();
+    assert_memorized(&outcome.metrics, &outcome.model.hash_words(&words), 64);
+    assert_eq!(outcome.model.architecture().factors, Some((8, 8)));
 }
 
 #[test]
@@ -186,7 +208,7 @@ fn cross_entropy_method_with_mini_batches_memorizes_too() {
         device: Device::Cpu,
     };
     let config = CemConfig {
-        model: ModelConfig { hidden: vec![64] },
+        model: ModelConfig::mlp(vec![64]),
         iterations: 300,
         batch_size: Some(16),
         fit_steps: 2,
@@ -209,7 +231,7 @@ fn papers_policy_gradient_beats_a_random_policy() {
         device: Device::Cpu,
     };
     let config = PgConfig {
-        model: ModelConfig { hidden: vec![64] },
+        model: ModelConfig::mlp(vec![64]),
         iterations: 400,
         learning_rate: 1e-2,
         estimator: PgEstimator::Paper,
@@ -235,7 +257,7 @@ fn actor_critic_beats_a_random_policy() {
         device: Device::Cpu,
     };
     let config = AcConfig {
-        model: ModelConfig { hidden: vec![64] },
+        model: ModelConfig::mlp(vec![64]),
         iterations: 800,
         actor_learning_rate: 1e-2,
         critic_learning_rate: 1e-2,
@@ -266,7 +288,7 @@ fn soft_actor_critic_beats_a_random_policy() {
         device: Device::Cpu,
     };
     let config = SacConfig {
-        model: ModelConfig { hidden: vec![64] },
+        model: ModelConfig::mlp(vec![64]),
         iterations: 400,
         policy_learning_rate: 1e-3,
         q_learning_rate: 1e-3,
@@ -302,7 +324,7 @@ fn occupancy_observations_let_policy_gradient_avoid_collisions_on_fresh_words() 
         device: Device::Cpu,
     };
     let config = PgConfig {
-        model: ModelConfig { hidden: vec![64] },
+        model: ModelConfig::mlp(vec![64]),
         iterations: 300,
         learning_rate: 1e-2,
         estimator: PgEstimator::PerStep,
@@ -318,6 +340,9 @@ fn occupancy_observations_let_policy_gradient_avoid_collisions_on_fresh_words() 
             .all(|m| m.greedy_collisions.is_none())
     );
     assert_beats_random(&outcome.metrics, 16, 8);
+    // Its bins depend on the table, so the pure-Rust word-only forward pass refuses it.
+    let refusal = outcome.model.to_rust().unwrap_err().to_string();
+    assert!(refusal.contains("word-only"), "{refusal}");
     // Replayed in sequence, the model avoids the bins it already filled...
     let fresh = common::words(16, 99);
     let sequence = outcome.model.place_sequence(&fresh);

@@ -20,7 +20,7 @@ fn provenance() -> ModelProvenance {
 fn small_model(seed: u64) -> NeuralHash {
     NeuralHash::untrained(
         &common::encoder(),
-        &ModelConfig { hidden: vec![16] },
+        &ModelConfig::mlp(vec![16]),
         32,
         seed,
         Device::Cpu,
@@ -35,6 +35,25 @@ fn saved_small_model(dir: &Path) {
 fn load_error(dir: &Path) -> String {
     let err = NeuralHash::load(dir, Device::Cpu).expect_err("a damaged model must be rejected");
     err.to_string()
+}
+
+#[test]
+fn factorized_models_round_trip_and_record_their_factors() {
+    let words = common::words(2000, 3);
+    let config = ModelConfig::mlp(vec![32]).factorized();
+    let model = NeuralHash::untrained(&common::encoder(), &config, 1000, 5, Device::Cpu).unwrap();
+    assert_eq!(model.architecture().factors, Some((25, 40)));
+    assert_eq!(model.parameter_count(), 325 * 32 + 32 + 32 * 65 + 65);
+    let before = model.hash_words(&words);
+    assert!(before.iter().all(|&bin| bin < 1000));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("model");
+    model.save(&dir, &provenance()).unwrap();
+    let metadata = fs::read_to_string(dir.join(METADATA_FILE)).unwrap();
+    assert!(metadata.contains("\"factors\""), "{metadata}");
+    let loaded = NeuralHash::load(&dir, Device::Cpu).unwrap();
+    assert_eq!(loaded.architecture(), model.architecture());
+    assert_eq!(loaded.hash_words(&words), before);
 }
 
 #[test]
@@ -161,7 +180,7 @@ fn weights_that_do_not_fit_the_architecture_are_rejected_even_with_a_matching_ch
     saved_small_model(&a);
     NeuralHash::untrained(
         &common::encoder(),
-        &ModelConfig { hidden: vec![8] },
+        &ModelConfig::mlp(vec![8]),
         32,
         1,
         Device::Cpu,

@@ -1,0 +1,55 @@
+//! The pure-Rust forward pass (`NeuralHash::to_rust`) gives the libtorch model's bins, for the
+//! paper's full head and for a factorized head, trained or not.
+
+mod common;
+
+use nh_agents::{CemConfig, ModelConfig, NeuralHash, TrainSetup, set_libtorch_threads, train_cem};
+use nh_env::{EnvConfig, WordSchedule};
+use tch::Device;
+
+/// Words whose pure-Rust bin differs from libtorch's.
+fn mismatches(model: &NeuralHash, words: &[String]) -> usize {
+    let rust = model.to_rust().unwrap();
+    assert_eq!(rust.bins(), model.bins());
+    let torch = model.hash_words(words);
+    let ours = rust.hash_words(words);
+    assert_eq!(ours.len(), words.len());
+    torch.iter().zip(&ours).filter(|(a, b)| a != b).count()
+}
+
+#[test]
+fn untrained_paper_and_factorized_models_hash_alike() {
+    let words = common::words(5000, 8);
+    for config in [ModelConfig::default(), ModelConfig::default().factorized()] {
+        let model =
+            NeuralHash::untrained(&common::encoder(), &config, 1000, 3, Device::Cpu).unwrap();
+        // Float sums in another order may flip a near-tie; none do for these words.
+        assert_eq!(mismatches(&model, &words), 0, "{config:?}");
+    }
+}
+
+#[test]
+fn a_trained_perfect_hash_stays_perfect() {
+    set_libtorch_threads(1).unwrap();
+    let words = common::words(64, 4);
+    let env = EnvConfig::new(64, 64).with_schedule(WordSchedule::Fixed);
+    let encoder = common::encoder();
+    let setup = TrainSetup {
+        env: &env,
+        words: &words,
+        encoder: &encoder,
+        seed: 2,
+        device: Device::Cpu,
+    };
+    let config = CemConfig {
+        model: ModelConfig::mlp(vec![64]).factorized(),
+        iterations: 300,
+        ..CemConfig::default()
+    };
+    let model = train_cem(&setup, &config, &mut |_| {}).unwrap().model;
+    assert_eq!(mismatches(&model, &words), 0);
+    assert_eq!(
+        common::distinct(&model.to_rust().unwrap().hash_words(&words)),
+        64
+    );
+}
