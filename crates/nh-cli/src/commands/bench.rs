@@ -24,6 +24,10 @@ pub struct Args {
     /// Words hashed in the inference section (default 300,000, the paper's).
     #[arg(long)]
     words: Option<usize>,
+    /// Bins of the large table on which the paper's full head and the factorized head hash the
+    /// same words (default 466,550, the whole dictionary; 0 skips it).
+    #[arg(long)]
+    large_bins: Option<usize>,
     /// Timed repetitions per measurement; the median is reported.
     #[arg(long)]
     repeats: Option<usize>,
@@ -34,10 +38,10 @@ pub struct Args {
     /// Time cap in seconds of each policy-gradient run, for every size.
     #[arg(long)]
     pg_cap: Option<f64>,
-    /// Time cap in seconds of each cross-entropy-method run, for every size.
+    /// Time cap in seconds of each cross-entropy-method run (either head), for every size.
     #[arg(long)]
     cem_cap: Option<f64>,
-    /// Trainers, e.g. `pg-paper,pg-per-step,pg-symmetric,cem` (default: all four).
+    /// Trainers, e.g. `pg-paper,pg-per-step,pg-symmetric,cem,cem-factorized` (default: all five).
     #[arg(long, value_delimiter = ',')]
     trainers: Option<Vec<Trainer>>,
     /// Sections to run, e.g. `inference,training,perfect-hash,throughput` (default: all).
@@ -111,6 +115,11 @@ fn options(args: &Args) -> BenchOptions {
         corpus: args.corpus.clone(),
         inference_words: args.words.unwrap_or(preset.inference_words),
         repeats: args.repeats.unwrap_or(preset.repeats),
+        large_table: match args.large_bins {
+            Some(0) => None,
+            Some(bins) => preset.large_table.map(|(words, _)| (words, bins)),
+            None => preset.large_table,
+        },
         device: args.device,
         training,
         trainers: args

@@ -175,7 +175,7 @@ pub fn probe_efficiency(inputs: &ProbeInputs<'_>, device: Device) -> Result<Effi
     })?;
     let time_model =
         |hidden: Vec<usize>, bins: usize| -> Result<Timing> {
-            let config = ModelConfig { hidden };
+            let config = ModelConfig::mlp(hidden);
             let mut model = NeuralHash::untrained(inputs.encoder, &config, bins, 0, device)
                 .map_err(|source| Error::Agent {
                     panel: "bench:efficiency".to_owned(),

@@ -1,5 +1,6 @@
-//! Hashing the same words with a NeuralHash of the paper's architecture (CPU, and CUDA when
-//! present), Rust's baseline hashes and CPython's own loop.
+//! Hashing the same words with a NeuralHash of the paper's architecture (libtorch on the CPU and
+//! on CUDA when present, the pure-Rust forward pass, the factorized head), Rust's baseline hashes
+//! and CPython's own loop; and a large table where only the factorized head is practical.
 
 use std::path::Path;
 
@@ -9,6 +10,7 @@ use nh_metrics::baseline_hashers;
 use serde::{Deserialize, Serialize};
 
 use super::efficiency::{EfficiencyReport, ProbeInputs, forward_flops, mean_ids, probe_efficiency};
+use super::large_table::{LargeTableInputs, LargeTableReport, measure_large_table};
 use super::python::{PythonOutcome, time_cpython};
 use super::timing::{Timing, time_repeated};
 use crate::{Error, Result};
@@ -51,6 +53,9 @@ pub struct InferenceReport {
     pub python: PythonOutcome,
     /// GFLOP/s against GEMM throughput, per device.
     pub efficiency: Vec<EfficiencyReport>,
+    /// The full and factorized heads on a large table, when measured.
+    #[serde(default)]
+    pub large_table: Option<LargeTableReport>,
 }
 
 impl InferenceReport {
@@ -86,6 +91,8 @@ pub struct InferenceInputs<'a> {
     pub devices: &'a [Device],
     /// The interpreter for CPython's loop; `None` skips it.
     pub python: Option<&'a Path>,
+    /// (words, bins) of the large-table comparison; `None` skips it.
+    pub large_table: Option<(usize, usize)>,
 }
 
 /// Runs the inference section.
@@ -147,6 +154,9 @@ pub fn measure_inference(
                 neural: true,
             });
         }
+        if device == Device::Cpu {
+            rows.extend(cpu_variants(inputs, &model, log).map_err(agent_err)?);
+        }
         log(&format!("inference: GEMM probes on {device_name}"));
         let probe = ProbeInputs {
             words,
@@ -181,7 +191,25 @@ pub fn measure_inference(
         }
         None => PythonOutcome::Skipped("skipped on request (--no-python)".to_owned()),
     };
+    let large_table = match inputs.large_table {
+        Some((count, bins)) => Some(
+            measure_large_table(
+                &LargeTableInputs {
+                    words: &words[..count.min(words.len())],
+                    encoder: inputs.encoder,
+                    model: inputs.model,
+                    bins,
+                    max_batch: inputs.batch,
+                    repeats: inputs.repeats,
+                },
+                log,
+            )
+            .map_err(agent_err)?,
+        ),
+        None => None,
+    };
     Ok(InferenceReport {
+        large_table,
         words: words.len(),
         bins: inputs.bins,
         hidden: inputs.model.hidden.clone(),
@@ -195,6 +223,68 @@ pub fn measure_inference(
     })
 }
 
+/// On the CPU: the pure-Rust forward pass of `model`, then the factorized head through libtorch
+/// and through pure Rust, all on every thread.
+fn cpu_variants(
+    inputs: &InferenceInputs<'_>,
+    model: &NeuralHash,
+    log: &mut dyn FnMut(&str),
+) -> nh_agents::Result<Vec<InferenceRow>> {
+    let words = inputs.words;
+    let libtorch_threads = nh_agents::libtorch_info().threads.max(1) as usize;
+    let rust_threads = rayon::current_num_threads();
+    let row = |method: String, threads: usize, timing: Timing| InferenceRow {
+        method,
+        device: "cpu".to_owned(),
+        threads,
+        timing,
+        neural: true,
+    };
+    let mut rows = Vec::new();
+    log("inference: NeuralHash, pure-Rust forward pass");
+    let rust = model.to_rust()?;
+    let timing = time_repeated(inputs.repeats, || {
+        std::hint::black_box(rust.hash_words(words));
+    });
+    rows.push(row(RUST_FORWARD.to_owned(), rust_threads, timing));
+    let factorized_config = inputs.model.clone().factorized();
+    let mut factorized = NeuralHash::untrained(
+        inputs.encoder,
+        &factorized_config,
+        inputs.bins,
+        0,
+        Device::Cpu,
+    )?;
+    factorized.set_batch_size(inputs.batch);
+    let head = factorized_head_name(factorized.architecture().factors);
+    log(&format!("inference: NeuralHash, {head}"));
+    let timing = time_repeated(inputs.repeats, || {
+        std::hint::black_box(factorized.hash_words(words));
+    });
+    rows.push(row(format!("NeuralHash, {head}"), libtorch_threads, timing));
+    let rust = factorized.to_rust()?;
+    let timing = time_repeated(inputs.repeats, || {
+        std::hint::black_box(rust.hash_words(words));
+    });
+    rows.push(row(
+        format!("NeuralHash, {head}, pure Rust"),
+        rust_threads,
+        timing,
+    ));
+    Ok(rows)
+}
+
+/// The method name of the pure-Rust forward pass with the paper's head.
+pub(super) const RUST_FORWARD: &str = "NeuralHash, pure-Rust forward (ndarray)";
+
+/// "factorized head 25 x 40" (or "full head").
+pub(super) fn factorized_head_name(factors: Option<(usize, usize)>) -> String {
+    match factors {
+        Some((rows, cols)) => format!("factorized head {rows} x {cols}"),
+        None => "full head".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,9 +294,7 @@ mod tests {
     fn measures_neural_and_baseline_rows() {
         let encoder = IndexEncoder::new(Alphabet::lowercase(), 8).unwrap();
         let words: Vec<String> = (0..200).map(|i| format!("word{i}")).collect();
-        let model = ModelConfig {
-            hidden: vec![32, 32],
-        };
+        let model = ModelConfig::mlp(vec![32, 32]);
         let inputs = InferenceInputs {
             words: &words,
             encoder: &encoder,
@@ -216,6 +304,7 @@ mod tests {
             repeats: 1,
             devices: &[Device::Cpu],
             python: None,
+            large_table: Some((100, 600)),
         };
         let mut lines = Vec::new();
         let report = measure_inference(&inputs, &mut |l| lines.push(l.to_owned())).unwrap();
@@ -238,6 +327,30 @@ mod tests {
         assert_eq!(
             report.parameters,
             217 * 32 + 32 + 32 * 32 + 32 + 32 * 50 + 50
+        );
+        let neural: Vec<&str> = report
+            .rows
+            .iter()
+            .filter(|r| r.neural)
+            .map(|r| r.method.as_str())
+            .collect();
+        assert_eq!(
+            neural,
+            [
+                "NeuralHash",
+                "NeuralHash",
+                RUST_FORWARD,
+                "NeuralHash, factorized head 5 x 10",
+                "NeuralHash, factorized head 5 x 10, pure Rust"
+            ]
+        );
+        let large = report.large_table.as_ref().unwrap();
+        assert_eq!((large.words, large.bins, large.batch), (100, 600, 64));
+        let factors: Vec<_> = large.rows.iter().map(|r| r.factors).collect();
+        assert_eq!(factors, [None, Some((24, 25)), Some((24, 25))]);
+        assert_eq!(
+            large.full_head().unwrap().parameters,
+            217 * 32 + 32 + 32 * 32 + 32 + 32 * 600 + 600
         );
         assert_eq!(report.efficiency.len(), 1);
         assert!(report.cpython_seconds().is_none());

@@ -9,6 +9,7 @@
 
 mod efficiency;
 mod inference;
+mod large_table;
 mod machine;
 mod perfect_hash;
 mod python;
@@ -32,6 +33,7 @@ use serde::{Deserialize, Serialize};
 
 pub use efficiency::{EfficiencyReport, ForwardFlops, GemmProbe, forward_flops};
 pub use inference::{InferenceReport, InferenceRow};
+pub use large_table::{LargeTableReport, LargeTableRow};
 pub use machine::MachineInfo;
 pub use perfect_hash::PerfectHashRow;
 pub use python::{PythonOutcome, PythonTimings};
@@ -105,6 +107,9 @@ pub struct BenchOptions {
     pub model: ModelConfig,
     /// Words per forward pass of NeuralHash inference.
     pub batch: usize,
+    /// (words, bins) of the full-versus-factorized-head comparison on a large table; `None`
+    /// skips it.
+    pub large_table: Option<(usize, usize)>,
     /// Timed repetitions per measurement (the median is reported).
     pub repeats: usize,
     /// `cpu`: CPU only; `auto`: also CUDA when libtorch sees it; `cuda`: CUDA required.
@@ -138,6 +143,8 @@ impl BenchOptions {
             bins: 1000,
             model: ModelConfig::default(),
             batch: DEFAULT_HASH_BATCH,
+            // The whole dictionary's table: the size the paper gave up on.
+            large_table: Some((1000, 466_550)),
             repeats: 5,
             device: DeviceChoice::Auto,
             training: vec![
@@ -172,6 +179,7 @@ impl BenchOptions {
     pub fn quick() -> BenchOptions {
         BenchOptions {
             inference_words: 20_000,
+            large_table: Some((200, 20_000)),
             repeats: 3,
             training: vec![
                 TrainingCase {
@@ -307,6 +315,7 @@ pub fn run_bench(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<Be
             repeats: options.repeats,
             devices: &devices,
             python: options.python.as_deref(),
+            large_table: options.large_table,
         };
         report.inference = Some(inference::measure_inference(&inputs, log)?);
     }

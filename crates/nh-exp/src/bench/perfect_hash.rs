@@ -129,14 +129,8 @@ mod tests {
     #[test]
     fn neural_rows_count_parameter_bits() {
         let encoder = IndexEncoder::new(Alphabet::lowercase(), 4).unwrap();
-        let model = NeuralHash::untrained(
-            &encoder,
-            &ModelConfig { hidden: vec![8] },
-            10,
-            0,
-            Device::Cpu,
-        )
-        .unwrap();
+        let model = NeuralHash::untrained(&encoder, &ModelConfig::mlp(vec![8]), 10, 0, Device::Cpu)
+            .unwrap();
         let keys: Vec<String> = ["ab", "cd", "ef", "gh"].map(String::from).to_vec();
         let row = measure_neural(&keys, &model, None, 1);
         assert_eq!(row.method, "NeuralHash (untrained)");

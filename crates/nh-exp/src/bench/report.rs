@@ -4,10 +4,10 @@
 use std::fmt::Write;
 
 use super::efficiency::EfficiencyReport;
-use super::inference::InferenceReport;
+use super::inference::{InferenceReport, InferenceRow, RUST_FORWARD};
 use super::python::PythonOutcome;
 use super::table::{Align, Table, millions, sig3, thousands, times};
-use super::training::TrainingRow;
+use super::training::{Trainer, TrainingRow};
 use super::{BenchReport, PerfectHashRow};
 
 /// The paper: NeuralHash hashing 300,000 words, in milliseconds.
@@ -25,6 +25,9 @@ pub fn render(report: &BenchReport) -> String {
     headline(&mut out, report);
     if let Some(inference) = &report.inference {
         inference_section(&mut out, inference);
+        if let Some(large) = &inference.large_table {
+            large.render(&mut out, &inference.hidden);
+        }
         efficiency_section(&mut out, inference);
     }
     if !report.training.is_empty() {
@@ -589,6 +592,7 @@ fn inference_meaning(inference: &InferenceReport) -> Vec<String> {
             times(neural.timing.median_s() / py_rust.timing.median_s())
         ));
     }
+    sentences.extend(faster_forward_meaning(inference, neural));
     if let Some(e) = inference.efficiency.first() {
         let share = e.gemm_bound_seconds() / e.forward.median_s();
         let where_time_goes = if share >= 0.5 {
@@ -611,6 +615,49 @@ fn inference_meaning(inference: &InferenceReport) -> Vec<String> {
              and {where_time_goes}.",
             thousands(e.flops.total().round() as u64),
             sig3(neural.timing.median_s() * 1e9 / inference.words as f64)
+        ));
+    }
+    sentences
+}
+
+/// What the pure-Rust forward pass and the factorized head change.
+fn faster_forward_meaning(inference: &InferenceReport, libtorch: &InferenceRow) -> Vec<String> {
+    let mut sentences = Vec::new();
+    let per_word_ns = |row: &InferenceRow| row.timing.median_s() * 1e9 / inference.words as f64;
+    let find = |name: &str| inference.rows.iter().find(|r| r.method == name);
+    if let Some(rust) = find(RUST_FORWARD) {
+        sentences.push(format!(
+            "The pure-Rust forward pass (ndarray GEMMs on rayon threads, no libtorch call) \
+             computes the same function in {} ns per word against libtorch's {}.",
+            sig3(per_word_ns(rust)),
+            sig3(per_word_ns(libtorch))
+        ));
+    }
+    if let Some(fastest) = inference
+        .rows
+        .iter()
+        .filter(|r| r.device == "cpu" && r.method.contains("factorized"))
+        .min_by(|a, b| a.timing.median_s().total_cmp(&b.timing.median_s()))
+    {
+        let versus_python = inference.cpython_seconds().map_or_else(String::new, |p| {
+            format!(", {} CPython's loop", times(fastest.timing.median_s() / p))
+        });
+        sentences.push(format!(
+            "A factorized output head ({}) cuts it to {} ns per word{versus_python}.",
+            fastest.method.trim_start_matches("NeuralHash, factorized head "),
+            sig3(per_word_ns(fastest))
+        ));
+    }
+    if let Some(large) = &inference.large_table
+        && let (Some(full), Some(factorized)) = (large.full_head(), large.fastest_factorized())
+    {
+        sentences.push(format!(
+            "On a table of {} bins the factorized head hashes {} faster than the paper's head \
+             ({} against {} us per word).",
+            thousands(large.bins as u64),
+            times(full.timing.median_s() / factorized.timing.median_s()),
+            sig3(factorized.timing.median_s() * 1e6 / large.words as f64),
+            sig3(full.timing.median_s() * 1e6 / large.words as f64)
         ));
     }
     sentences
@@ -656,6 +703,36 @@ fn training_meaning(rows: &[TrainingRow]) -> Vec<String> {
                     .find(|r| r.words == largest)
                     .map_or(f64::NAN, |r| r.random_collisions)
             )
+        ));
+    }
+    let at_largest = |trainer: Trainer| {
+        rows.iter()
+            .find(|r| r.words == largest && r.trainer == trainer)
+    };
+    if let (Some(full), Some(factorized)) =
+        (at_largest(Trainer::Cem), at_largest(Trainer::CemFactorized))
+    {
+        let outcome = |r: &TrainingRow| {
+            if r.reached_zero() {
+                format!(
+                    "a perfect hash in {} s ({} iterations)",
+                    sig3(r.seconds),
+                    r.iterations
+                )
+            } else {
+                format!(
+                    "{} collisions after {} s",
+                    thousands(r.collisions as u64),
+                    sig3(r.seconds)
+                )
+            }
+        };
+        sentences.push(format!(
+            "On {} words the cross-entropy method reached {} with the paper's head and {} with \
+             the factorized head.",
+            thousands(largest as u64),
+            outcome(full),
+            outcome(factorized)
         ));
     }
     sentences

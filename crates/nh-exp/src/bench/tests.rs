@@ -6,9 +6,7 @@ use super::*;
 fn tiny_options() -> BenchOptions {
     BenchOptions {
         inference_words: 300,
-        model: ModelConfig {
-            hidden: vec![32, 32],
-        },
+        model: ModelConfig::mlp(vec![32, 32]),
         bins: 100,
         batch: 128,
         repeats: 1,
@@ -18,7 +16,8 @@ fn tiny_options() -> BenchOptions {
             pg_seconds: 0.0,
             cem_seconds: 5.0,
         }],
-        trainers: vec![Trainer::PaperPg, Trainer::Cem],
+        trainers: vec![Trainer::PaperPg, Trainer::Cem, Trainer::CemFactorized],
+        large_table: Some((50, 2000)),
         max_iterations: 300,
         python: None,
         throughput_seconds: 0.0,
@@ -43,33 +42,45 @@ fn a_tiny_run_fills_every_section_and_renders_it() {
     let inference = report.inference.as_ref().unwrap();
     assert_eq!(inference.words, 300);
     assert!(inference.neural_cpu().is_some());
-    assert_eq!(report.training.len(), 2);
+    assert_eq!(report.training.len(), 3);
     let cem = report
         .training
         .iter()
         .find(|r| r.trainer == Trainer::Cem)
         .unwrap();
     assert!(cem.reached_zero(), "{cem:?}");
+    let factorized = report
+        .training
+        .iter()
+        .find(|r| r.trainer == Trainer::CemFactorized)
+        .unwrap();
+    assert!(factorized.reached_zero(), "{factorized:?}");
     let pg = report
         .training
         .iter()
         .find(|r| r.trainer == Trainer::PaperPg)
         .unwrap();
     assert_eq!(pg.iterations, 3, "a zero cap leaves the calibration run");
-    // Three minimal perfect hashes and the CEM model, which was the fastest perfect one.
+    // Three minimal perfect hashes and the fastest perfect model (either CEM, by timing).
     let methods: Vec<&str> = report
         .perfect_hash
         .iter()
         .map(|r| r.method.as_str())
         .collect();
-    assert_eq!(
-        methods,
-        ["ptr_hash", "ph-fmph", "ph-phast", "NeuralHash (CEM)"]
-    );
+    assert_eq!(methods[..3], ["ptr_hash", "ph-fmph", "ph-phast"]);
     let neural = &report.perfect_hash[3];
+    let fastest = if cem.seconds <= factorized.seconds {
+        cem
+    } else {
+        factorized
+    };
+    assert_eq!(
+        neural.method,
+        format!("NeuralHash ({})", fastest.trainer.name())
+    );
     assert_eq!(
         (neural.collisions, neural.build_seconds),
-        (0, Some(cem.seconds))
+        (0, Some(fastest.seconds))
     );
     assert_eq!(report.throughput.len(), 7);
     assert!(
@@ -107,7 +118,12 @@ fn a_tiny_run_fills_every_section_and_renders_it() {
     }
     assert!(markdown.contains("`nh bench --tiny`"));
     assert!(markdown.contains("CPython was not measured: skipped on request (--no-python)."));
-    assert!(markdown.contains("| NeuralHash (CEM) "), "{markdown}");
+    assert!(markdown.contains("| NeuralHash (CEM"), "{markdown}");
+    assert!(
+        markdown.contains("### A large table: M = 2,000 bins"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("with the factorized head."), "{markdown}");
     // The FLOP table of a [32, 32] network with 100 bins: 2 x 32 x 32 and 2 x 32 x 100.
     assert!(
         markdown.contains(" 2,048 |") && markdown.contains(" 6,400 |"),

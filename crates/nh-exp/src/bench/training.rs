@@ -35,25 +35,30 @@ pub enum Trainer {
     /// The cross-entropy method (our addition), nh-agents' defaults.
     #[serde(rename = "cem")]
     Cem,
+    /// The cross-entropy method with a factorized output head (M = M1 x M2).
+    #[serde(rename = "cem-factorized")]
+    CemFactorized,
 }
 
 impl Trainer {
     /// Every trainer, in report order.
-    pub const ALL: [Trainer; 4] = [
+    pub const ALL: [Trainer; 5] = [
         Trainer::PaperPg,
         Trainer::PerStepPg,
         Trainer::SymmetricPg,
         Trainer::Cem,
+        Trainer::CemFactorized,
     ];
 
     /// The name used on the command line and in JSON: `pg-paper`, `pg-per-step`,
-    /// `pg-symmetric`, `cem`.
+    /// `pg-symmetric`, `cem`, `cem-factorized`.
     pub fn id(self) -> &'static str {
         match self {
             Trainer::PaperPg => "pg-paper",
             Trainer::PerStepPg => "pg-per-step",
             Trainer::SymmetricPg => "pg-symmetric",
             Trainer::Cem => "cem",
+            Trainer::CemFactorized => "cem-factorized",
         }
     }
 
@@ -64,6 +69,7 @@ impl Trainer {
             Trainer::PerStepPg => "PG, per-step",
             Trainer::SymmetricPg => "PG, symmetric + entropy",
             Trainer::Cem => "CEM",
+            Trainer::CemFactorized => "CEM, factorized head",
         }
     }
 
@@ -82,7 +88,11 @@ impl Trainer {
             }
             Trainer::Cem => {
                 "cross-entropy method: keep the argmax bins that are alone, resample the rest among free bins, \
-                 fit with cross-entropy (Adam 1e-2, full batch)"
+                 fit with cross-entropy (Adam 3e-2, full batch)"
+            }
+            Trainer::CemFactorized => {
+                "the same cross-entropy method with a factorized output head: N = M1 x M2 bins \
+                 (M1 the divisor of N nearest sqrt(N)), two softmax heads, bin = a * M2 + b"
             }
         }
     }
@@ -113,9 +123,14 @@ impl Trainer {
             Trainer::SymmetricPg => {
                 nh_agents::train_pg(setup, &pg(PgEstimator::Symmetric, 0.01), &mut quiet)
             }
-            Trainer::Cem => {
+            Trainer::Cem | Trainer::CemFactorized => {
+                let model = if self == Trainer::CemFactorized {
+                    model.clone().factorized()
+                } else {
+                    model.clone()
+                };
                 let config = CemConfig {
-                    model: model.clone(),
+                    model,
                     iterations,
                     ..CemConfig::default()
                 };
@@ -135,7 +150,8 @@ impl std::str::FromStr for Trainer {
             .ok_or_else(|| Error::Bench {
                 stage: "options".to_owned(),
                 message: format!(
-                    "unknown trainer `{s}` (expected pg-paper, pg-per-step, pg-symmetric or cem)"
+                    "unknown trainer `{s}` (expected pg-paper, pg-per-step, pg-symmetric, cem or \
+                     cem-factorized)"
                 ),
             })
     }
@@ -148,14 +164,14 @@ pub struct TrainingCase {
     pub words: usize,
     /// Time cap of each policy-gradient trainer, in seconds.
     pub pg_seconds: f64,
-    /// Time cap of the cross-entropy method, in seconds.
+    /// Time cap of the cross-entropy method (either head), in seconds.
     pub cem_seconds: f64,
 }
 
 impl TrainingCase {
     /// The cap of `trainer`.
     pub fn cap(&self, trainer: Trainer) -> f64 {
-        if trainer == Trainer::Cem {
+        if matches!(trainer, Trainer::Cem | Trainer::CemFactorized) {
             self.cem_seconds
         } else {
             self.pg_seconds
@@ -352,7 +368,7 @@ mod tests {
         nh_agents::set_libtorch_threads(1).unwrap();
         let encoder = IndexEncoder::new(Alphabet::lowercase(), 12).unwrap();
         let words = letter_words(40);
-        let model = ModelConfig { hidden: vec![64] };
+        let model = ModelConfig::mlp(vec![64]);
         let inputs = TrainingInputs {
             model: &model,
             encoder: &encoder,
@@ -375,7 +391,7 @@ mod tests {
         nh_agents::set_libtorch_threads(1).unwrap();
         let encoder = IndexEncoder::new(Alphabet::lowercase(), 12).unwrap();
         let words = letter_words(30);
-        let model = ModelConfig { hidden: vec![16] };
+        let model = ModelConfig::mlp(vec![16]);
         let inputs = TrainingInputs {
             model: &model,
             encoder: &encoder,
