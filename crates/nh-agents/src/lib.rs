@@ -80,8 +80,8 @@ pub use checkpoint::{
     WeightsRecord,
 };
 pub use config::{
-    AcConfig, CemConfig, ModelConfig, OutputHead, PgConfig, PgEstimator, SacConfig,
-    SupervisedConfig,
+    AcConfig, CEM_FACTORIZED_LEARNING_RATE, CemConfig, ModelConfig, OutputHead, PgConfig,
+    PgEstimator, SacConfig, SupervisedConfig,
 };
 pub use device::{
     DeviceChoice, LIBTORCH_VERSION, LibtorchInfo, device_name, libtorch_info, set_libtorch_threads,

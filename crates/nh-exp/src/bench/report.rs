@@ -644,7 +644,9 @@ fn faster_forward_meaning(inference: &InferenceReport, libtorch: &InferenceRow) 
         });
         sentences.push(format!(
             "A factorized output head ({}) cuts it to {} ns per word{versus_python}.",
-            fastest.method.trim_start_matches("NeuralHash, factorized head "),
+            fastest
+                .method
+                .trim_start_matches("NeuralHash, factorized head "),
             sig3(per_word_ns(fastest))
         ));
     }

@@ -8,7 +8,8 @@
 use std::time::Instant;
 
 use nh_agents::{
-    CemConfig, Device, ModelConfig, NeuralHash, PgConfig, PgEstimator, TrainOutcome, TrainSetup,
+    CEM_FACTORIZED_LEARNING_RATE, CemConfig, Device, ModelConfig, NeuralHash, PgConfig,
+    PgEstimator, TrainOutcome, TrainSetup,
 };
 use nh_encode::IndexEncoder;
 use nh_env::{EnvConfig, WordSchedule};
@@ -92,7 +93,8 @@ impl Trainer {
             }
             Trainer::CemFactorized => {
                 "the same cross-entropy method with a factorized output head: N = M1 x M2 bins \
-                 (M1 the divisor of N nearest sqrt(N)), two softmax heads, bin = a * M2 + b"
+                 (M1 the divisor of N nearest sqrt(N)), two softmax heads, bin = a * M2 + b; Adam 3e-3 \
+                 (3e-2 does not converge with this head)"
             }
         }
     }
@@ -123,15 +125,19 @@ impl Trainer {
             Trainer::SymmetricPg => {
                 nh_agents::train_pg(setup, &pg(PgEstimator::Symmetric, 0.01), &mut quiet)
             }
-            Trainer::Cem | Trainer::CemFactorized => {
-                let model = if self == Trainer::CemFactorized {
-                    model.clone().factorized()
-                } else {
-                    model.clone()
-                };
+            Trainer::Cem => {
                 let config = CemConfig {
-                    model,
+                    model: model.clone(),
                     iterations,
+                    ..CemConfig::default()
+                };
+                nh_agents::train_cem(setup, &config, &mut quiet)
+            }
+            Trainer::CemFactorized => {
+                let config = CemConfig {
+                    model: model.clone().factorized(),
+                    iterations,
+                    learning_rate: CEM_FACTORIZED_LEARNING_RATE,
                     ..CemConfig::default()
                 };
                 nh_agents::train_cem(setup, &config, &mut quiet)
