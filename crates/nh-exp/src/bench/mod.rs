@@ -135,7 +135,7 @@ pub struct BenchOptions {
 }
 
 impl BenchOptions {
-    /// The full benchmark: the paper's sizes, about 15 minutes on a 2-core CPU.
+    /// The full benchmark: the paper's sizes, about 10 minutes on a 2-core CPU.
     pub fn full() -> BenchOptions {
         BenchOptions {
             corpus: None,

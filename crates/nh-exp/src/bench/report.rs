@@ -63,7 +63,7 @@ fn header(out: &mut String, report: &BenchReport) {
     );
     let _ = writeln!(
         out,
-        "Regenerate (release build, about 15 minutes on 2 cores; `--quick` for a one-minute smoke run):\n"
+        "Regenerate (release build, about 10 minutes on 2 cores; `--quick` for a one-minute smoke run):\n"
     );
     let _ = writeln!(
         out,
@@ -719,7 +719,7 @@ fn training_meaning(rows: &[TrainingRow]) -> Vec<String> {
                 format!(
                     "a perfect hash in {} s ({} iterations)",
                     sig3(r.seconds),
-                    r.iterations
+                    thousands(r.iterations as u64)
                 )
             } else {
                 format!(
