@@ -114,8 +114,9 @@ fn draw_subplot<DB: DrawingBackend>(
         (lo, hi) = (0.0, 1.0);
     }
     let pad = ((hi - lo) * 0.08).max(1e-6);
+    let title_size = title_font_size(&sp.title, area.dim_in_pixel().0);
     let mut chart = ChartBuilder::on(area)
-        .caption(&sp.title, ("sans-serif", 18))
+        .caption(&sp.title, ("sans-serif", title_size))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(65)
@@ -125,6 +126,9 @@ fn draw_subplot<DB: DrawingBackend>(
         .x_desc(sp.x_label.as_str())
         .y_desc(sp.y_label.as_str())
         .light_line_style(WHITE.mix(0.0))
+        .x_labels(len.min(10))
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| tick_label(*y, hi - lo))
         .draw()?;
     for (k, (curve, summary)) in sp.curves.iter().zip(&summaries).enumerate() {
         let color = PALETTE[k % PALETTE.len()];
@@ -177,6 +181,24 @@ fn draw_subplot<DB: DrawingBackend>(
         .position(SeriesLabelPosition::UpperRight)
         .draw()?;
     Ok(())
+}
+
+/// The largest title font (at most 18 px, at least 10 px) at which `title` fits `width` pixels,
+/// taking a sans-serif character as 0.45 of the font size wide (measured on the rendered PNGs).
+fn title_font_size(title: &str, width: u32) -> f64 {
+    let chars = title.chars().count().max(1) as f64;
+    (f64::from(width.saturating_sub(24)) / (0.45 * chars)).clamp(10.0, 18.0)
+}
+
+/// A y tick: no decimals on a wide axis, two on a narrow one, three significant digits below 0.1.
+fn tick_label(y: f64, span: f64) -> String {
+    if span >= 20.0 {
+        format!("{y:.0}")
+    } else if span >= 0.2 {
+        format!("{y:.2}")
+    } else {
+        format!("{y:.3e}")
+    }
 }
 
 /// A value with one decimal, or three significant digits when it is below 1 (e.g. 1/M).
@@ -241,6 +263,20 @@ mod tests {
     fn small_reference_values_keep_their_digits() {
         assert_eq!(short_number(0.001), "1.000e-3");
         assert_eq!(short_number(2654.83), "2654.8");
+    }
+
+    #[test]
+    fn long_titles_get_smaller_fonts_and_ticks_fit_the_axis() {
+        assert_eq!(title_font_size("short", 650), 18.0);
+        let long = "1,000 words into 1,000 bins, per-step reward, baseline, normalized, 4 episodes per \
+                    update: max collisions in one bin";
+        let size = title_font_size(long, 650);
+        assert!(size < 18.0 && size >= 10.0, "{size}");
+        assert!(0.45 * size * long.len() as f64 <= 626.0);
+        assert_eq!(title_font_size(&"x".repeat(500), 650), 10.0);
+        assert_eq!(tick_label(1500.0, 4000.0), "1500");
+        assert_eq!(tick_label(0.5, 1.0), "0.50");
+        assert_eq!(tick_label(0.001, 0.002), "1.000e-3");
     }
 
     #[test]

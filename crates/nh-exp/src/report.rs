@@ -94,14 +94,14 @@ pub fn write_figure_outputs(
     Ok(summary)
 }
 
+/// The panel's curves of `name`, labelled by the setup's origin (the panel is in the title).
 fn curve_set(panel: &Panel, outs: &[TaskOutput], name: &str) -> CurveSet {
-    let tag = if panel.origin == Origin::Ours {
-        " [ours]"
-    } else {
-        " [paper]"
-    };
     CurveSet {
-        label: format!("{}{tag}", panel.label),
+        label: if panel.origin == Origin::Ours {
+            "our setup".to_owned()
+        } else {
+            "the paper's setup".to_owned()
+        },
         per_seed: outs
             .iter()
             .map(|o| o.curves.get(name).cloned().unwrap_or_default())
