@@ -46,14 +46,7 @@ pub fn train_actor_critic(
     )?;
     let mut actor_opt = adam(actor.var_store(), config.actor_learning_rate, None)?;
     let mut critic_opt = adam(critic.var_store(), config.critic_learning_rate, None)?;
-    let env_seed = rand::Rng::random(&mut rng(setup.seed, Stream::Env));
-    let mut collector = Collector::new(
-        setup.env,
-        setup.words,
-        setup.encoder,
-        config.episodes_per_update,
-        env_seed,
-    )?;
+    let mut collector = Collector::new(setup, config.episodes_per_update)?;
     let mut actions_rng = rng(setup.seed, Stream::Actions);
     log_start("ac", setup, config.iterations);
     let clock = Clock::start();

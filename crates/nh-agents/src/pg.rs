@@ -33,14 +33,7 @@ pub fn train_pg(
     let spec = setup.policy_spec(&config.model)?;
     let policy = Net::init(spec, setup.device, &mut rng(setup.seed, Stream::PolicyInit))?;
     let mut optimizer = adam(policy.var_store(), config.learning_rate, None)?;
-    let env_seed = rand::Rng::random(&mut rng(setup.seed, Stream::Env));
-    let mut collector = Collector::new(
-        setup.env,
-        setup.words,
-        setup.encoder,
-        config.episodes_per_update,
-        env_seed,
-    )?;
+    let mut collector = Collector::new(setup, config.episodes_per_update)?;
     let mut actions_rng = rng(setup.seed, Stream::Actions);
     log_start("pg", setup, config.iterations);
     let clock = Clock::start();

@@ -6,8 +6,7 @@
 //! B current states per step without autograd, then one forward pass with autograd over all
 //! recorded states for the update.
 
-use nh_encode::IndexEncoder;
-use nh_env::{EnvConfig, EpisodeStats, FnEncoder, HashTableEnv, Step, VecEnv, score_actions};
+use nh_env::{EpisodeStats, FnEncoder, HashTableEnv, Step, VecEnv, score_actions};
 use rand::Rng;
 use tch::{Device, Kind, Tensor};
 
@@ -16,6 +15,8 @@ use crate::inputs::WordIds;
 use crate::metrics::IterationMetrics;
 use crate::net::{Net, NetInput};
 use crate::sampling::{argmax_rows, sample_rows};
+use crate::seeds::{Stream, rng};
+use crate::train::TrainSetup;
 
 /// The environments' encoder: the word part of observations is empty, because the networks
 /// read words through [`WordIds`]; what remains of an observation is the table part.
@@ -80,15 +81,12 @@ pub(crate) enum Collector {
 }
 
 impl Collector {
-    /// Environments for `episodes` episodes per update over `words`, first reset with `seed`.
-    pub fn new(
-        config: &EnvConfig,
-        words: &[String],
-        encoder: &IndexEncoder,
-        episodes: usize,
-        seed: u64,
-    ) -> Result<Collector> {
-        let ids = WordIds::new(encoder, words);
+    /// Environments for `episodes` episodes per update over the setup's words, first reset with
+    /// a seed drawn from the setup's environment stream.
+    pub fn new(setup: &TrainSetup<'_>, episodes: usize) -> Result<Collector> {
+        let (config, words) = (setup.env, setup.words);
+        let seed = rng(setup.seed, Stream::Env).random();
+        let ids = WordIds::new(setup.encoder, words);
         if config.observation.shows_table() {
             let envs = VecEnv::new(config.clone(), words.to_vec(), table_only(), episodes)?;
             Ok(Collector::Table {

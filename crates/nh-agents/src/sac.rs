@@ -82,8 +82,7 @@ pub fn train_sac(
         target_entropy: config.target_entropy_scale * (bins as f64).ln(),
     };
 
-    let env_seed = rng(setup.seed, Stream::Env).random();
-    let mut collector = Collector::new(setup.env, setup.words, setup.encoder, 1, env_seed)?;
+    let mut collector = Collector::new(setup, 1)?;
     let mut actions_rng = rng(setup.seed, Stream::Actions);
     let mut batch_rng = rng(setup.seed, Stream::Batches);
     let mut replay = Replay::new(config.buffer_capacity);
