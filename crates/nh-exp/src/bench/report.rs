@@ -67,7 +67,9 @@ fn header(out: &mut String, report: &BenchReport) {
     );
     let _ = writeln!(
         out,
-        "```sh\ncargo xtask bench --write docs/PERFORMANCE.md\n# or, with nh built: nh bench --write docs/PERFORMANCE.md [--json bench.json]\n```\n"
+        "```sh\ncargo xtask bench --write docs/PERFORMANCE.md --json docs/PERFORMANCE.json\n\
+         # render the saved measurements again, without measuring:\n\
+         cargo xtask nh bench --from-json docs/PERFORMANCE.json --write docs/PERFORMANCE.md\n```\n"
     );
 }
 
