@@ -271,7 +271,7 @@ mod tests {
         let long = "1,000 words into 1,000 bins, per-step reward, baseline, normalized, 4 episodes per \
                     update: max collisions in one bin";
         let size = title_font_size(long, 650);
-        assert!(size < 18.0 && size >= 10.0, "{size}");
+        assert!((10.0..18.0).contains(&size), "{size}");
         assert!(0.45 * size * long.len() as f64 <= 626.0);
         assert_eq!(title_font_size(&"x".repeat(500), 650), 10.0);
         assert_eq!(tick_label(1500.0, 4000.0), "1500");
