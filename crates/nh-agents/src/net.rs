@@ -225,13 +225,11 @@ impl Net {
 
     /// Output logits (or values) over the `outputs`, one row per input word.
     pub fn forward(&self, input: &NetInput) -> Tensor {
-        let last = self.last_layer(input);
-        match self.spec.factors {
-            None => last,
-            Some((rows, cols)) => {
-                let (row_logits, col_logits) = split_factors(&last, rows, cols);
-                (row_logits.unsqueeze(2) + col_logits.unsqueeze(1))
-                    .reshape([-1, (rows * cols) as i64])
+        match self.factor_logits(input) {
+            None => self.last_layer(input),
+            Some((row_logits, col_logits)) => {
+                let bins = self.spec.outputs as i64;
+                (row_logits.unsqueeze(2) + col_logits.unsqueeze(1)).reshape([-1, bins])
             }
         }
     }
@@ -239,11 +237,10 @@ impl Net {
     /// The highest-scoring output of each row (the first one on ties), as `forward`'s argmax.
     /// A factorized head combines its two argmaxes without building the M logits.
     pub fn greedy(&self, input: &NetInput) -> Vec<usize> {
-        let last = self.last_layer(input);
-        match self.spec.factors {
-            None => argmax_rows(&last),
-            Some((rows, cols)) => {
-                let (row_logits, col_logits) = split_factors(&last, rows, cols);
+        match self.factor_logits(input) {
+            None => argmax_rows(&self.last_layer(input)),
+            Some((row_logits, col_logits)) => {
+                let cols = col_logits.size()[1] as usize;
                 argmax_rows(&row_logits)
                     .into_iter()
                     .zip(argmax_rows(&col_logits))

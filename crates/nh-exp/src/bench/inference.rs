@@ -155,7 +155,7 @@ pub fn measure_inference(
             });
         }
         if device == Device::Cpu {
-            rows.extend(cpu_variants(inputs, &model, log).map_err(agent_err)?);
+            rows.extend(cpu_variants(inputs, &model, threads, log).map_err(agent_err)?);
         }
         log(&format!("inference: GEMM probes on {device_name}"));
         let probe = ProbeInputs {
@@ -224,14 +224,14 @@ pub fn measure_inference(
 }
 
 /// On the CPU: the pure-Rust forward pass of `model`, then the factorized head through libtorch
-/// and through pure Rust, all on every thread.
+/// and through pure Rust, all on every thread (`libtorch_threads` of them for libtorch).
 fn cpu_variants(
     inputs: &InferenceInputs<'_>,
     model: &NeuralHash,
+    libtorch_threads: usize,
     log: &mut dyn FnMut(&str),
 ) -> nh_agents::Result<Vec<InferenceRow>> {
     let words = inputs.words;
-    let libtorch_threads = nh_agents::libtorch_info().threads.max(1) as usize;
     let rust_threads = rayon::current_num_threads();
     let row = |method: String, threads: usize, timing: Timing| InferenceRow {
         method,
