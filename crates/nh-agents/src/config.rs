@@ -347,16 +347,28 @@ pub struct CemConfig {
     pub model: ModelConfig,
     /// Maximum iterations (it stops earlier at zero argmax collisions).
     pub iterations: usize,
-    /// Adam learning rate. 3e-2 measured best on the real corpus with the paper's 300-300 MLP
-    /// (zero collisions for 1,000 / 3,000 / 10,000 words in 31 / 42 / 60 iterations; 1e-2 needs
-    /// 54 / - / 147, and 1e-1 stalls at about 500 collisions for 1,000 words). A factorized head
-    /// wants [`CEM_FACTORIZED_LEARNING_RATE`] instead.
-    pub learning_rate: f64,
+    /// Adam learning rate; `None` (the default) = the rate measured for the head:
+    /// [`CEM_LEARNING_RATE`] for the paper's, [`CEM_FACTORIZED_LEARNING_RATE`] for a factorized
+    /// one (see [`CemConfig::initial_learning_rate`]).
+    pub learning_rate: Option<f64>,
     /// Fitting passes over the word set per iteration.
     pub fit_steps: usize,
     /// Words per Adam step; `None` = the whole set in one step (fastest while logits fit in memory).
     pub batch_size: Option<usize>,
+    /// Iterations without fewer argmax collisions than ever before the learning rate is
+    /// multiplied by `lr_decay`; `None` (the default) = never on a stall.
+    pub patience: Option<usize>,
+    /// The factor, in (0, 1], that shrinks the learning rate after a stall (see `patience`) or a
+    /// collapse. A collapse (far more collisions than the best so far) always restores the
+    /// network with the fewest collisions and restarts Adam at the shrunk rate.
+    pub lr_decay: f64,
 }
+
+/// The cross-entropy method's learning rate for the paper's head: measured best on the real
+/// corpus with the paper's 300-300 MLP (zero collisions for 1,000 / 3,000 / 10,000 words in
+/// 31 / 42 / 60 iterations; 1e-2 needs 54 / - / 147, and 1e-1 stalls at about 500 collisions for
+/// 1,000 words).
+pub const CEM_LEARNING_RATE: f64 = 3e-2;
 
 /// The cross-entropy method's learning rate for a factorized head (measured on the real corpus,
 /// seed 0: zero collisions for 1,000 / 3,000 / 10,000 words in 208 / 407 / 940 iterations; at
@@ -369,25 +381,50 @@ impl Default for CemConfig {
         CemConfig {
             model: ModelConfig::default(),
             iterations: 1000,
-            learning_rate: 3e-2,
+            learning_rate: None,
             fit_steps: 1,
             batch_size: None,
+            patience: None,
+            lr_decay: 0.5,
         }
     }
 }
 
 impl CemConfig {
+    /// The learning rate training starts with: `learning_rate`, else the one measured for the
+    /// head.
+    pub fn initial_learning_rate(&self) -> f64 {
+        self.learning_rate.unwrap_or(match self.model.head {
+            OutputHead::Full => CEM_LEARNING_RATE,
+            OutputHead::Factorized => CEM_FACTORIZED_LEARNING_RATE,
+        })
+    }
+
     /// Checks every value.
     pub fn validate(&self) -> Result<()> {
         self.model.validate()?;
         positive_count("iterations", self.iterations)?;
-        positive_rate("learning_rate", self.learning_rate)?;
+        positive_rate("learning_rate", self.initial_learning_rate())?;
         positive_count("fit_steps", self.fit_steps)?;
         if self.batch_size == Some(0) {
             return Err(Error::config(
                 "batch_size",
                 0,
                 "must be positive (or absent for full batch)",
+            ));
+        }
+        if self.patience == Some(0) {
+            return Err(Error::config(
+                "patience",
+                0,
+                "must be at least 1 (or absent: never decay on a stall)",
+            ));
+        }
+        if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
+            return Err(Error::config(
+                "lr_decay",
+                self.lr_decay,
+                "must be in (0, 1]",
             ));
         }
         Ok(())
@@ -491,6 +528,25 @@ mod tests {
     }
 
     #[test]
+    fn the_cross_entropy_methods_rate_follows_the_head_unless_given() {
+        let full = CemConfig::default();
+        assert_eq!(full.initial_learning_rate(), CEM_LEARNING_RATE);
+        let factorized = CemConfig {
+            model: ModelConfig::default().factorized(),
+            ..CemConfig::default()
+        };
+        assert_eq!(
+            factorized.initial_learning_rate(),
+            CEM_FACTORIZED_LEARNING_RATE
+        );
+        let given = CemConfig {
+            learning_rate: Some(0.25),
+            ..factorized
+        };
+        assert_eq!(given.initial_learning_rate(), 0.25);
+    }
+
+    #[test]
     fn factorized_heads_split_the_bins() {
         let full = ModelConfig::mlp(vec![8]);
         assert_eq!(full.output_factors(1000).unwrap(), None);
@@ -541,6 +597,25 @@ mod tests {
 
     #[test]
     fn invalid_values_name_their_key() {
+        for (cem, key) in [
+            (
+                CemConfig {
+                    lr_decay: 1.5,
+                    ..CemConfig::default()
+                },
+                "lr_decay",
+            ),
+            (
+                CemConfig {
+                    patience: Some(0),
+                    ..CemConfig::default()
+                },
+                "patience",
+            ),
+        ] {
+            let message = cem.validate().unwrap_err().to_string();
+            assert!(message.contains(key), "{message}");
+        }
         let pg = PgConfig {
             mean_baseline: true,
             ..PgConfig::default()

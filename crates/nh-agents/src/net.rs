@@ -320,6 +320,19 @@ impl Net {
         Net::from_values(self.spec.clone(), self.device(), values)
     }
 
+    /// Copies every parameter value of `source`, a network of the same spec, into this one.
+    pub fn copy_from(&mut self, source: &Net) {
+        tch::no_grad(|| {
+            for ((_, mut dst), (_, src)) in self
+                .named_parameters()
+                .into_iter()
+                .zip(source.named_parameters())
+            {
+                dst.copy_(&src);
+            }
+        });
+    }
+
     /// Polyak averaging: self <- (1 - tau) self + tau source. `tau = 1` copies.
     pub fn soft_update_from(&mut self, source: &Net, tau: f64) {
         tch::no_grad(|| {

@@ -4,11 +4,10 @@
 mod common;
 
 use nh_agents::{
-    IterationMetrics, ModelConfig, PgConfig, PgEstimator, SacConfig, TrainSetup,
-    set_libtorch_threads, train_pg, train_sac,
+    IterationMetrics, ModelConfig, PgConfig, PgEstimator, SacConfig, set_libtorch_threads,
+    train_pg, train_sac,
 };
 use nh_env::{EnvConfig, ObservationMode};
-use tch::Device;
 
 /// Metrics without wall-clock time, and the trained model's bins on the corpus.
 type Run = (Vec<IterationMetrics>, Vec<usize>);
@@ -24,13 +23,7 @@ fn pg_run(seed: u64, observation: ObservationMode) -> Run {
     let words = common::words(200, 9);
     let encoder = common::encoder();
     let env = EnvConfig::new(24, 16).with_observation(observation);
-    let setup = TrainSetup {
-        env: &env,
-        words: &words,
-        encoder: &encoder,
-        seed,
-        device: Device::Cpu,
-    };
+    let setup = common::cpu_setup(&env, &words, &encoder, seed);
     let config = PgConfig {
         model: ModelConfig::mlp(vec![32]),
         iterations: 30,
@@ -51,13 +44,7 @@ fn sac_run(seed: u64) -> Run {
     let words = common::words(200, 9);
     let encoder = common::encoder();
     let env = EnvConfig::new(24, 16);
-    let setup = TrainSetup {
-        env: &env,
-        words: &words,
-        encoder: &encoder,
-        seed,
-        device: Device::Cpu,
-    };
+    let setup = common::cpu_setup(&env, &words, &encoder, seed);
     let config = SacConfig {
         model: ModelConfig::mlp(vec![32]),
         iterations: 12,

@@ -5,8 +5,8 @@ mod common;
 
 use nh_agents::{
     AcConfig, CemConfig, IterationMetrics, ModelConfig, PgConfig, PgEstimator, SacConfig,
-    SupervisedConfig, TrainSetup, set_libtorch_threads, train_actor_critic, train_cem, train_pg,
-    train_sac, train_supervised,
+    SupervisedConfig, set_libtorch_threads, train_actor_critic, train_cem, train_pg, train_sac,
+    train_supervised,
 };
 use nh_env::{EnvConfig, ObservationMode, WordSchedule};
 use nh_metrics::{collisions_variance, expected_collisions};
@@ -124,13 +124,7 @@ fn symmetric_policy_gradient_memorizes_64_words_into_64_bins() {
     set_libtorch_threads(1).unwrap();
     let (env, words) = fixed(64);
     let encoder = common::encoder();
-    let setup = TrainSetup {
-        env: &env,
-        words: &words,
-        encoder: &encoder,
-        seed: 11,
-        device: Device::Cpu,
-    };
+    let setup = common::cpu_setup(&env, &words, &encoder, 11);
     let config = PgConfig {
         model: ModelConfig::mlp(vec![128]),
         iterations: 3000,
@@ -153,13 +147,7 @@ fn cross_entropy_method_memorizes_64_words_into_64_bins() {
     set_libtorch_threads(1).unwrap();
     let (env, words) = fixed(64);
     let encoder = common::encoder();
-    let setup = TrainSetup {
-        env: &env,
-        words: &words,
-        encoder: &encoder,
-        seed: 12,
-        device: Device::Cpu,
-    };
+    let setup = common::cpu_setup(&env, &words, &encoder, 12);
     let config = CemConfig {
         model: ModelConfig::mlp(vec![64]),
         iterations: 300,
@@ -178,13 +166,7 @@ fn cross_entropy_method_memorizes_with_a_factorized_head() {
     set_libtorch_threads(1).unwrap();
     let (env, words) = fixed(64);
     let encoder = common::encoder();
-    let setup = TrainSetup {
-        env: &env,
-        words: &words,
-        encoder: &encoder,
-        seed: 12,
-        device: Device::Cpu,
-    };
+    let setup = common::cpu_setup(&env, &words, &encoder, 12);
     let config = CemConfig {
         model: ModelConfig::mlp(vec![64]).factorized(),
         iterations: 300,
@@ -196,17 +178,41 @@ fn cross_entropy_method_memorizes_with_a_factorized_head() {
 }
 
 #[test]
+fn cross_entropy_method_rolls_back_a_collapse_and_returns_its_best_network() {
+    set_libtorch_threads(1).unwrap();
+    let (env, words) = fixed(64);
+    let encoder = common::encoder();
+    let setup = common::cpu_setup(&env, &words, &encoder, 12);
+    // A learning rate far too large drives the collisions up until the guard steps in.
+    let config = CemConfig {
+        model: ModelConfig::mlp(vec![64]),
+        iterations: 40,
+        learning_rate: Some(100.0),
+        ..CemConfig::default()
+    };
+    let outcome = train_cem(&setup, &config, &mut |_| {}).unwrap();
+    let collisions: Vec<f64> = outcome.metrics.iter().map(|m| m.collisions).collect();
+    let fewest = |rows: &[f64]| rows.iter().copied().fold(f64::INFINITY, f64::min);
+    // A collapse is the one kind of unfinished iteration that fits nothing.
+    let collapse = outcome.metrics[..collisions.len() - 1]
+        .iter()
+        .position(|m| m.loss.is_none())
+        .expect("a collapse within 40 iterations");
+    assert!(collisions[collapse] > 2.0 * fewest(&collisions[..collapse]));
+    // The next iteration evaluates the restored best network.
+    assert_eq!(collisions[collapse + 1], fewest(&collisions[..collapse]));
+    // The run ends without a perfect hash and returns its best network, not its last.
+    let returned = (64 - common::distinct(&outcome.model.hash_words(&words))) as f64;
+    assert_eq!(returned, fewest(&collisions));
+    assert!(returned < *collisions.last().unwrap(), "{collisions:?}");
+}
+
+#[test]
 fn cross_entropy_method_with_mini_batches_memorizes_too() {
     set_libtorch_threads(1).unwrap();
     let (env, words) = fixed(48);
     let encoder = common::encoder();
-    let setup = TrainSetup {
-        env: &env,
-        words: &words,
-        encoder: &encoder,
-        seed: 13,
-        device: Device::Cpu,
-    };
+    let setup = common::cpu_setup(&env, &words, &encoder, 13);
     let config = CemConfig {
         model: ModelConfig::mlp(vec![64]),
         iterations: 300,
@@ -223,13 +229,7 @@ fn papers_policy_gradient_beats_a_random_policy() {
     set_libtorch_threads(1).unwrap();
     let (env, words) = fixed(16);
     let encoder = common::encoder();
-    let setup = TrainSetup {
-        env: &env,
-        words: &words,
-        encoder: &encoder,
-        seed: 14,
-        device: Device::Cpu,
-    };
+    let setup = common::cpu_setup(&env, &words, &encoder, 14);
     let config = PgConfig {
         model: ModelConfig::mlp(vec![64]),
         iterations: 400,
@@ -249,13 +249,7 @@ fn actor_critic_beats_a_random_policy() {
     set_libtorch_threads(1).unwrap();
     let (env, words) = fixed(32);
     let encoder = common::encoder();
-    let setup = TrainSetup {
-        env: &env,
-        words: &words,
-        encoder: &encoder,
-        seed: 15,
-        device: Device::Cpu,
-    };
+    let setup = common::cpu_setup(&env, &words, &encoder, 15);
     let config = AcConfig {
         model: ModelConfig::mlp(vec![64]),
         iterations: 800,
@@ -280,13 +274,7 @@ fn soft_actor_critic_beats_a_random_policy() {
     set_libtorch_threads(1).unwrap();
     let (env, words) = fixed(32);
     let encoder = common::encoder();
-    let setup = TrainSetup {
-        env: &env,
-        words: &words,
-        encoder: &encoder,
-        seed: 16,
-        device: Device::Cpu,
-    };
+    let setup = common::cpu_setup(&env, &words, &encoder, 16);
     let config = SacConfig {
         model: ModelConfig::mlp(vec![64]),
         iterations: 400,
@@ -316,13 +304,7 @@ fn occupancy_observations_let_policy_gradient_avoid_collisions_on_fresh_words() 
     let words = common::words(500, 2);
     let env = EnvConfig::new(16, 16).with_observation(ObservationMode::WordAndOccupancy);
     let encoder = common::encoder();
-    let setup = TrainSetup {
-        env: &env,
-        words: &words,
-        encoder: &encoder,
-        seed: 17,
-        device: Device::Cpu,
-    };
+    let setup = common::cpu_setup(&env, &words, &encoder, 17);
     let config = PgConfig {
         model: ModelConfig::mlp(vec![64]),
         iterations: 300,
@@ -358,37 +340,19 @@ fn trainers_reject_what_they_cannot_run() {
     let occupancy = env
         .clone()
         .with_observation(ObservationMode::WordAndOccupancy);
-    let setup = TrainSetup {
-        env: &occupancy,
-        words: &words,
-        encoder: &encoder,
-        seed: 0,
-        device: Device::Cpu,
-    };
+    let setup = common::cpu_setup(&occupancy, &words, &encoder, 0);
     let err = train_sac(&setup, &SacConfig::default(), &mut |_| {})
         .unwrap_err()
         .to_string();
     assert!(err.contains("env.observation"), "{err}");
     let sampled = EnvConfig::new(8, 8);
-    let setup = TrainSetup {
-        env: &sampled,
-        words: &words,
-        encoder: &encoder,
-        seed: 0,
-        device: Device::Cpu,
-    };
+    let setup = common::cpu_setup(&sampled, &words, &encoder, 0);
     let err = train_cem(&setup, &CemConfig::default(), &mut |_| {})
         .unwrap_err()
         .to_string();
     assert!(err.contains("env.schedule"), "{err}");
     let too_few = EnvConfig::new(8, 9).with_schedule(WordSchedule::Fixed);
-    let setup = TrainSetup {
-        env: &too_few,
-        words: &words,
-        encoder: &encoder,
-        seed: 0,
-        device: Device::Cpu,
-    };
+    let setup = common::cpu_setup(&too_few, &words, &encoder, 0);
     assert!(matches!(
         train_pg(&setup, &PgConfig::default(), &mut |_| {}),
         Err(nh_agents::Error::Env(_))

@@ -3,7 +3,7 @@
 
 mod common;
 
-use nh_agents::{CemConfig, ModelConfig, NeuralHash, TrainSetup, set_libtorch_threads, train_cem};
+use nh_agents::{CemConfig, ModelConfig, NeuralHash, set_libtorch_threads, train_cem};
 use nh_env::{EnvConfig, WordSchedule};
 use tch::Device;
 
@@ -34,13 +34,7 @@ fn a_trained_perfect_hash_stays_perfect() {
     let words = common::words(64, 4);
     let env = EnvConfig::new(64, 64).with_schedule(WordSchedule::Fixed);
     let encoder = common::encoder();
-    let setup = TrainSetup {
-        env: &env,
-        words: &words,
-        encoder: &encoder,
-        seed: 2,
-        device: Device::Cpu,
-    };
+    let setup = common::cpu_setup(&env, &words, &encoder, 2);
     let config = CemConfig {
         model: ModelConfig::mlp(vec![64]).factorized(),
         iterations: 300,

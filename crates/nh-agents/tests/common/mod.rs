@@ -2,7 +2,9 @@
 
 #![allow(dead_code)]
 
+use nh_agents::TrainSetup;
 use nh_encode::{Alphabet, IndexEncoder};
+use nh_env::EnvConfig;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -26,6 +28,22 @@ pub fn words(n: usize, seed: u64) -> Vec<String> {
 /// Lowercase alphabet, 12 positions.
 pub fn encoder() -> IndexEncoder {
     IndexEncoder::new(Alphabet::lowercase(), 12).expect("valid encoder")
+}
+
+/// A training setup on the CPU.
+pub fn cpu_setup<'a>(
+    env: &'a EnvConfig,
+    words: &'a [String],
+    encoder: &'a IndexEncoder,
+    seed: u64,
+) -> TrainSetup<'a> {
+    TrainSetup {
+        env,
+        words,
+        encoder,
+        seed,
+        device: tch::Device::Cpu,
+    }
 }
 
 /// Number of distinct values.

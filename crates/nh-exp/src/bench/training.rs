@@ -8,8 +8,7 @@
 use std::time::Instant;
 
 use nh_agents::{
-    CEM_FACTORIZED_LEARNING_RATE, CemConfig, Device, ModelConfig, NeuralHash, PgConfig,
-    PgEstimator, TrainOutcome, TrainSetup,
+    CemConfig, Device, ModelConfig, NeuralHash, PgConfig, PgEstimator, TrainOutcome, TrainSetup,
 };
 use nh_encode::IndexEncoder;
 use nh_env::{EnvConfig, WordSchedule};
@@ -137,7 +136,6 @@ impl Trainer {
                 let config = CemConfig {
                     model: model.clone().factorized(),
                     iterations,
-                    learning_rate: CEM_FACTORIZED_LEARNING_RATE,
                     ..CemConfig::default()
                 };
                 nh_agents::train_cem(setup, &config, &mut quiet)
@@ -323,7 +321,19 @@ pub fn collisions(bins: &[usize]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nh_agents::{CEM_FACTORIZED_LEARNING_RATE, CEM_LEARNING_RATE};
     use nh_encode::Alphabet;
+
+    #[test]
+    fn descriptions_quote_the_learning_rates_the_trainers_use() {
+        for (trainer, rate) in [
+            (Trainer::Cem, CEM_LEARNING_RATE),
+            (Trainer::CemFactorized, CEM_FACTORIZED_LEARNING_RATE),
+        ] {
+            let adam = format!("Adam {rate:e}");
+            assert!(trainer.describe().contains(&adam), "{adam}");
+        }
+    }
 
     /// `n` distinct lowercase words: `i` written in base 26 after an `x`.
     fn letter_words(n: usize) -> Vec<String> {
