@@ -5,18 +5,19 @@
 //! 1. take the policy's argmax placement of all words; stop if it has no collision;
 //! 2. the elite: every word alone in its bin keeps it as target, and a colliding bin keeps its
 //!    most confident word (highest log-probability);
-//! 3. every other word gets a new target bin, sampled from the policy restricted to the bins no
-//!    elite holds; when two proposals clash, or the policy gives the free bins no mass, the
-//!    later word gets a uniformly random free bin, so the targets never collide (N <= M);
+//! 3. every other word (a mover) gets a new target bin: with `sticky_targets` (the default) it
+//!    first keeps its previous target while that bin is still free, so a word chases one bin
+//!    across iterations; otherwise it samples from the policy restricted to the free bins, and
+//!    when two samples clash, or the policy gives the free bins no mass, the later word gets a
+//!    uniformly random free bin, so the targets never collide (N <= M);
 //! 4. fit the policy to the targets with cross-entropy: `fit_steps` passes, one Adam step per
 //!    mini-batch (the whole set by default).
 //!
 //! A guard ([`BestSoFar`]) keeps a copy of the network with the fewest argmax collisions seen.
 //! When an iteration has far more collisions than that best (a collapse: measured on 30,000
 //! words with a factorized head, where one bad update put every word into a handful of bins),
-//! the best network comes back, the learning rate shrinks by `lr_decay` and Adam restarts;
-//! with `patience` set, the rate also shrinks after that many iterations without a new best.
-//! A run that ends without a perfect hash returns the best network, not the last.
+//! the best network comes back, the learning rate shrinks by `lr_decay` and Adam restarts. A run
+//! that ends without a perfect hash returns the best network, not the last.
 //!
 //! With a factorized head every step works on the two heads' M1 + M2 log-probabilities per word
 //! ([`BinLogProbs`]), never on the M joint ones.
@@ -25,7 +26,7 @@ use nh_env::{HashTableEnv, WordSchedule};
 use rand::Rng;
 use tch::Tensor;
 
-use crate::best_so_far::{BestSoFar, Verdict};
+use crate::best_so_far::BestSoFar;
 use crate::bin_log_probs::BinLogProbs;
 use crate::config::CemConfig;
 use crate::inputs::WordIds;
@@ -50,11 +51,6 @@ pub fn train_cem(
     progress: &mut dyn FnMut(&IterationMetrics),
 ) -> Result<TrainOutcome> {
     config.validate()?;
-    // The record names the rate used, also when the config left it to the head.
-    let config = &CemConfig {
-        learning_rate: Some(config.initial_learning_rate()),
-        ..config.clone()
-    };
     setup.require_word_only("cem")?;
     if setup.env.schedule != WordSchedule::Fixed {
         return Err(Error::config(
@@ -71,7 +67,7 @@ pub fn train_cem(
         setup.device,
         &mut rng(setup.seed, Stream::PolicyInit),
     )?;
-    let mut optimizer = adam(policy.var_store(), config.initial_learning_rate(), None)?;
+    let mut optimizer = adam(policy.var_store(), config.learning_rate, None)?;
     let ids = WordIds::new(setup.encoder, setup.words);
     let n = ids.len();
     let mut best = BestSoFar::new(&policy, config, n)?;
@@ -79,6 +75,8 @@ pub fn train_cem(
     let mut proposal_rng = rng(setup.seed, Stream::Actions);
     let mut batch_rng = rng(setup.seed, Stream::Batches);
     let mut rewards = vec![0f32; n];
+    // Each word's target of the previous iteration (for `sticky_targets`).
+    let mut previous: Option<Vec<usize>> = None;
     log_start("cem", setup, config.iterations);
     let clock = Clock::start();
     let mut metrics = Vec::with_capacity(config.iterations);
@@ -92,17 +90,13 @@ pub fn train_cem(
         env.try_reset(None, &mut [])?;
         let stats = env.play_episode(&eval.greedy, &mut rewards)?;
         let done = stats.collisions == 0;
-        let verdict = best.observe(&policy, stats.collisions);
-        match verdict {
-            Verdict::Improved | Verdict::Steady => {}
-            Verdict::Stalled => optimizer.set_lr(best.learning_rate()),
-            Verdict::Collapsed => {
-                best.restore(&mut policy);
-                optimizer = adam(policy.var_store(), best.learning_rate(), None)?;
-                log_guard(iteration, stats.collisions, &best);
-            }
+        let collapsed = best.observe(&policy, stats.collisions);
+        if collapsed {
+            best.restore(&mut policy);
+            optimizer = adam(policy.var_store(), best.learning_rate(), None)?;
+            log_collapse(iteration, stats.collisions, &best);
         }
-        let fit_now = !done && verdict != Verdict::Collapsed;
+        let fit_now = !done && !collapsed;
         let loss = fit_now.then(|| {
             let targets = propose_targets(
                 &policy,
@@ -111,9 +105,10 @@ pub fn train_cem(
                 &eval,
                 bins,
                 batch,
+                previous.as_deref().filter(|_| config.sticky_targets),
                 &mut proposal_rng,
             );
-            fit(
+            let loss = fit(
                 &policy,
                 &mut optimizer,
                 &ids,
@@ -122,7 +117,9 @@ pub fn train_cem(
                 config.fit_steps,
                 batch,
                 &mut batch_rng,
-            )
+            );
+            previous = Some(targets);
+            loss
         });
         let row = IterationMetrics {
             iteration,
@@ -150,7 +147,7 @@ pub fn train_cem(
 }
 
 /// Reports a collapse and the rollback.
-fn log_guard(iteration: usize, collisions: usize, best: &BestSoFar) {
+fn log_collapse(iteration: usize, collisions: usize, best: &BestSoFar) {
     tracing::info!(
         iteration,
         collisions,
@@ -217,6 +214,9 @@ fn elite(greedy: &[usize], confidence: &[f32], bins: usize) -> (Vec<usize>, Vec<
 }
 
 /// The targets of this iteration: elites keep their bins, movers get free bins (see module doc).
+/// With `previous` targets (`sticky_targets`), a mover whose previous target is still free keeps
+/// it, and only the others sample.
+#[allow(clippy::too_many_arguments)]
 fn propose_targets(
     policy: &Net,
     ids: &WordIds,
@@ -224,15 +224,21 @@ fn propose_targets(
     eval: &Evaluation,
     bins: usize,
     chunk: usize,
+    previous: Option<&[usize]>,
     rng: &mut impl Rng,
 ) -> Vec<usize> {
-    let (mut targets, movers, held) = elite(&eval.greedy, &eval.confidence, bins);
+    let (mut targets, mut movers, held) = elite(&eval.greedy, &eval.confidence, bins);
     let mut free = FreeBins::new(&held);
     if free.is_empty() {
         return targets; // More words than bins: movers stay where they are.
     }
+    if let Some(previous) = previous {
+        keep_free_previous_targets(&mut targets, &mut movers, &mut free, previous);
+    }
     let device = policy.device();
-    let mask: Vec<f32> = held.iter().map(|&h| if h { 0.0 } else { 1.0 }).collect();
+    let mask: Vec<f32> = (0..bins)
+        .map(|b| if free.contains(b) { 1.0 } else { 0.0 })
+        .collect();
     let mask = Tensor::from_slice(&mask).to_device(device);
     let mut proposals = Vec::with_capacity(movers.len());
     for part in movers.chunks(chunk) {
@@ -255,6 +261,22 @@ fn propose_targets(
     targets
 }
 
+/// Movers whose previous target is still free take it again and stop being movers.
+fn keep_free_previous_targets(
+    targets: &mut [usize],
+    movers: &mut Vec<usize>,
+    free: &mut FreeBins,
+    previous: &[usize],
+) {
+    movers.retain(|&word| {
+        let kept = free.take(previous[word]);
+        if kept {
+            targets[word] = previous[word];
+        }
+        !kept
+    });
+}
+
 /// The bins no target holds yet, with O(1) removal.
 struct FreeBins {
     bins: Vec<usize>,
@@ -273,6 +295,10 @@ impl FreeBins {
 
     fn is_empty(&self) -> bool {
         self.bins.is_empty()
+    }
+
+    fn contains(&self, bin: usize) -> bool {
+        self.position[bin].is_some()
     }
 
     /// Takes `bin` if it is free.
@@ -367,6 +393,20 @@ mod tests {
             let assigned: std::collections::BTreeSet<_> = targets.iter().copied().collect();
             prop_assert_eq!(assigned.len(), greedy.len());
         }
+    }
+
+    #[test]
+    fn movers_keep_previous_targets_that_are_still_free() {
+        // Words 0 and 1 collide in bin 0, 2 and 3 in bin 1; 0 and 2 are the elite.
+        let (mut targets, mut movers, held) =
+            elite(&[0, 0, 1, 1, 2], &[1.0, 0.0, 1.0, 0.0, 1.0], 6);
+        assert_eq!(movers, vec![1, 3]);
+        let mut free = FreeBins::new(&held);
+        // Word 1 aimed at bin 4 (free), word 3 at bin 2 (now held by word 4).
+        keep_free_previous_targets(&mut targets, &mut movers, &mut free, &[0, 4, 1, 2, 2]);
+        assert_eq!(movers, vec![3]);
+        assert_eq!(targets[1], 4);
+        assert!(!free.contains(4) && free.contains(3) && free.contains(5));
     }
 
     #[test]

@@ -81,8 +81,8 @@ pub use checkpoint::{
     WeightsRecord,
 };
 pub use config::{
-    AcConfig, CEM_FACTORIZED_LEARNING_RATE, CEM_LEARNING_RATE, CemConfig, ModelConfig, OutputHead,
-    PgConfig, PgEstimator, SacConfig, SupervisedConfig,
+    AcConfig, CemConfig, ModelConfig, OutputHead, PgConfig, PgEstimator, SacConfig,
+    SupervisedConfig,
 };
 pub use device::{
     DeviceChoice, LIBTORCH_VERSION, LibtorchInfo, device_name, libtorch_info, set_libtorch_threads,

@@ -178,6 +178,22 @@ fn cross_entropy_method_memorizes_with_a_factorized_head() {
 }
 
 #[test]
+fn cross_entropy_method_without_sticky_targets_memorizes_too() {
+    set_libtorch_threads(1).unwrap();
+    let (env, words) = fixed(64);
+    let encoder = common::encoder();
+    let setup = common::cpu_setup(&env, &words, &encoder, 12);
+    let config = CemConfig {
+        model: ModelConfig::mlp(vec![64]),
+        iterations: 300,
+        sticky_targets: false,
+        ..CemConfig::default()
+    };
+    let outcome = train_cem(&setup, &config, &mut |_| {}).unwrap();
+    assert_memorized(&outcome.metrics, &outcome.model.hash_words(&words), 64);
+}
+
+#[test]
 fn cross_entropy_method_rolls_back_a_collapse_and_returns_its_best_network() {
     set_libtorch_threads(1).unwrap();
     let (env, words) = fixed(64);
@@ -187,7 +203,7 @@ fn cross_entropy_method_rolls_back_a_collapse_and_returns_its_best_network() {
     let config = CemConfig {
         model: ModelConfig::mlp(vec![64]),
         iterations: 40,
-        learning_rate: Some(100.0),
+        learning_rate: 100.0,
         ..CemConfig::default()
     };
     let outcome = train_cem(&setup, &config, &mut |_| {}).unwrap();
