@@ -10,12 +10,15 @@
 #     NH=data/device/nh CORPUS=data/device/words.txt OUT=$OUT experiments/device/cuda-check.sh
 #
 # DEVICE=cpu, WORDS=2000, SIZES=300, TRAIN_SECONDS=60 make a short rehearsal on any machine.
+# PARAMS picks the whole-dictionary run's learner file (default: the factorized head with the
+# paper's hidden layers, which plateaued on 100,000 words on the CPU; docs/REPRODUCTION.md).
 set -euo pipefail
 : "${NH:?path of the nh binary}" "${CORPUS:?path of words.txt, the paper corpus}" "${OUT:?output folder}"
 DEVICE=${DEVICE:-cuda}
 WORDS=${WORDS:-466550}
 SIZES=${SIZES:-10000}
 TRAIN_SECONDS=${TRAIN_SECONDS:-300}
+PARAMS=${PARAMS:-experiments/params/cem-factorized.toml}
 if [[ -n "${TORCH_LIB:-}" ]]; then
   export LD_LIBRARY_PATH="$TORCH_LIB:${LD_LIBRARY_PATH:-}"
 fi
@@ -36,6 +39,6 @@ mkdir -p "$OUT"
 status=0
 RUST_LOG=nh_agents=debug timeout "$TRAIN_SECONDS" "$NH" train --algo cem --fixed --words "$WORDS" --bins "$WORDS" \
   --iterations 100000 --device "$DEVICE" --corpus "$CORPUS" \
-  --params experiments/params/cem-factorized.toml --out "$OUT/whole-dictionary" \
+  --params "$PARAMS" --out "$OUT/whole-dictionary" \
   > "$OUT/whole-dictionary.log" 2>&1 || status=$?
 echo "whole-dictionary exit status: $status (124 = stopped by the time limit)" | tee -a "$OUT/whole-dictionary.log"
