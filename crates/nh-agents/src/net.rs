@@ -322,27 +322,24 @@ impl Net {
 
     /// Copies every parameter value of `source`, a network of the same spec, into this one.
     pub fn copy_from(&mut self, source: &Net) {
-        tch::no_grad(|| {
-            for ((_, mut dst), (_, src)) in self
-                .named_parameters()
-                .into_iter()
-                .zip(source.named_parameters())
-            {
-                dst.copy_(&src);
-            }
-        });
+        self.assign_from(source, |_, src| src.shallow_clone());
     }
 
     /// Polyak averaging: self <- (1 - tau) self + tau source. `tau = 1` copies.
     pub fn soft_update_from(&mut self, source: &Net, tau: f64) {
+        self.assign_from(source, |dst, src| dst * (1.0 - tau) + src * tau);
+    }
+
+    /// Sets each parameter to `value(own, source's)`, pairing parameters by canonical order.
+    fn assign_from(&mut self, source: &Net, value: impl Fn(&Tensor, &Tensor) -> Tensor) {
         tch::no_grad(|| {
             for ((_, mut dst), (_, src)) in self
                 .named_parameters()
                 .into_iter()
                 .zip(source.named_parameters())
             {
-                let mixed = &dst * (1.0 - tau) + &src * tau;
-                dst.copy_(&mixed);
+                let new = value(&dst, &src);
+                dst.copy_(&new);
             }
         });
     }

@@ -5,8 +5,8 @@ mod common;
 
 use nh_agents::{
     AcConfig, CemConfig, IterationMetrics, ModelConfig, PgConfig, PgEstimator, SacConfig,
-    SupervisedConfig, set_libtorch_threads, train_actor_critic, train_cem, train_pg, train_sac,
-    train_supervised,
+    SupervisedConfig, TrainOutcome, set_libtorch_threads, train_actor_critic, train_cem, train_pg,
+    train_sac, train_supervised,
 };
 use nh_env::{EnvConfig, ObservationMode, WordSchedule};
 use nh_metrics::{collisions_variance, expected_collisions};
@@ -63,6 +63,17 @@ fn assert_memorized(metrics: &[IterationMetrics], bins: &[usize], words: usize) 
         metrics.len()
     );
     assert_eq!(common::distinct(bins), words);
+}
+
+/// Trains the cross-entropy method on a fixed set of `n` words into `n` bins (one libtorch
+/// thread); returns the outcome and the words.
+fn cem_on_fixed(n: usize, seed: u64, config: &CemConfig) -> (TrainOutcome, Vec<String>) {
+    set_libtorch_threads(1).unwrap();
+    let (env, words) = fixed(n);
+    let encoder = common::encoder();
+    let setup = common::cpu_setup(&env, &words, &encoder, seed);
+    let outcome = train_cem(&setup, config, &mut |_| {}).unwrap();
+    (outcome, words)
 }
 
 #[test]
@@ -144,16 +155,12 @@ fn symmetric_policy_gradient_memorizes_64_words_into_64_bins() {
 
 #[test]
 fn cross_entropy_method_memorizes_64_words_into_64_bins() {
-    set_libtorch_threads(1).unwrap();
-    let (env, words) = fixed(64);
-    let encoder = common::encoder();
-    let setup = common::cpu_setup(&env, &words, &encoder, 12);
     let config = CemConfig {
         model: ModelConfig::mlp(vec![64]),
         iterations: 300,
         ..CemConfig::default()
     };
-    let outcome = train_cem(&setup, &config, &mut |_| {}).unwrap();
+    let (outcome, words) = cem_on_fixed(64, 12, &config);
     assert_memorized(&outcome.metrics, &outcome.model.hash_words(&words), 64);
     assert!(outcome.metrics.len() < 300);
     // The metrics of the final iteration describe the perfect argmax placement.
@@ -163,42 +170,30 @@ fn cross_entropy_method_memorizes_64_words_into_64_bins() {
 
 #[test]
 fn cross_entropy_method_memorizes_with_a_factorized_head() {
-    set_libtorch_threads(1).unwrap();
-    let (env, words) = fixed(64);
-    let encoder = common::encoder();
-    let setup = common::cpu_setup(&env, &words, &encoder, 12);
     let config = CemConfig {
         model: ModelConfig::mlp(vec![64]).factorized(),
         iterations: 300,
         ..CemConfig::default()
     };
-    let outcome = train_cem(&setup, &config, &mut |_| {}).unwrap();
+    let (outcome, words) = cem_on_fixed(64, 12, &config);
     assert_memorized(&outcome.metrics, &outcome.model.hash_words(&words), 64);
     assert_eq!(outcome.model.architecture().factors, Some((8, 8)));
 }
 
 #[test]
 fn cross_entropy_method_without_sticky_targets_memorizes_too() {
-    set_libtorch_threads(1).unwrap();
-    let (env, words) = fixed(64);
-    let encoder = common::encoder();
-    let setup = common::cpu_setup(&env, &words, &encoder, 12);
     let config = CemConfig {
         model: ModelConfig::mlp(vec![64]),
         iterations: 300,
         sticky_targets: false,
         ..CemConfig::default()
     };
-    let outcome = train_cem(&setup, &config, &mut |_| {}).unwrap();
+    let (outcome, words) = cem_on_fixed(64, 12, &config);
     assert_memorized(&outcome.metrics, &outcome.model.hash_words(&words), 64);
 }
 
 #[test]
 fn cross_entropy_method_rolls_back_a_collapse_and_returns_its_best_network() {
-    set_libtorch_threads(1).unwrap();
-    let (env, words) = fixed(64);
-    let encoder = common::encoder();
-    let setup = common::cpu_setup(&env, &words, &encoder, 12);
     // A learning rate far too large drives the collisions up until the guard steps in.
     let config = CemConfig {
         model: ModelConfig::mlp(vec![64]),
@@ -206,7 +201,7 @@ fn cross_entropy_method_rolls_back_a_collapse_and_returns_its_best_network() {
         learning_rate: 100.0,
         ..CemConfig::default()
     };
-    let outcome = train_cem(&setup, &config, &mut |_| {}).unwrap();
+    let (outcome, words) = cem_on_fixed(64, 12, &config);
     let collisions: Vec<f64> = outcome.metrics.iter().map(|m| m.collisions).collect();
     let fewest = |rows: &[f64]| rows.iter().copied().fold(f64::INFINITY, f64::min);
     // A collapse is the one kind of unfinished iteration that fits nothing.
@@ -225,10 +220,6 @@ fn cross_entropy_method_rolls_back_a_collapse_and_returns_its_best_network() {
 
 #[test]
 fn cross_entropy_method_with_mini_batches_memorizes_too() {
-    set_libtorch_threads(1).unwrap();
-    let (env, words) = fixed(48);
-    let encoder = common::encoder();
-    let setup = common::cpu_setup(&env, &words, &encoder, 13);
     let config = CemConfig {
         model: ModelConfig::mlp(vec![64]),
         iterations: 300,
@@ -236,7 +227,7 @@ fn cross_entropy_method_with_mini_batches_memorizes_too() {
         fit_steps: 2,
         ..CemConfig::default()
     };
-    let outcome = train_cem(&setup, &config, &mut |_| {}).unwrap();
+    let (outcome, words) = cem_on_fixed(48, 13, &config);
     assert_memorized(&outcome.metrics, &outcome.model.hash_words(&words), 48);
 }
 
