@@ -25,6 +25,8 @@ enum Command {
     Pyhash(commands::pyhash::Args),
     /// Reproduce a figure of the paper (fig1..fig7, or all).
     Reproduce(commands::reproduce::Args),
+    /// Draw a finished run's figure again from its recorded curves (no training).
+    Replot(commands::replot::Args),
     /// Train one learner and save the NeuralHash with its metrics.
     Train(commands::train::Args),
     /// Print the bin a trained model gives each word.
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Command::Corpus(args) => commands::corpus::run(&args),
         Command::Pyhash(args) => commands::pyhash::run(&args),
         Command::Reproduce(args) => commands::reproduce::run(&args),
+        Command::Replot(args) => commands::replot::run(&args),
         Command::Train(args) => commands::train::run(&args),
         Command::Hash(args) => commands::hash::run(&args),
         Command::Eval(args) => commands::eval::run(&args),

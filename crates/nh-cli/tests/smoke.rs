@@ -1,5 +1,6 @@
 //! Smoke runs of every figure through the real `nh` binary: outputs exist, parse, hold finite
-//! numbers, and a fixed seed gives identical summaries twice.
+//! numbers, `nh replot` draws the same figure again from the records, and a fixed seed gives
+//! identical summaries twice.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -42,6 +43,40 @@ fn smoke(figure: &str, out: &Path) -> PathBuf {
         .strip_prefix(&format!("{figure}: "))
         .expect("prints `figN: DIR`");
     PathBuf::from(dir)
+}
+
+/// Runs `nh replot` with extra arguments; returns (success, stdout, stderr).
+fn replot(dir: &Path, extra: &[&Path]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_nh"))
+        .arg("replot")
+        .arg(dir)
+        .args(extra)
+        .output()
+        .expect("nh runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// `nh replot` of an untouched run draws its figure byte for byte, refuses to overwrite, and
+/// names the file and line of a corrupted curve.
+fn assert_replot_matches(figure: &str, dir: &Path) {
+    let original = std::fs::read(dir.join(format!("{figure}.png"))).expect("figure PNG");
+    let (ok, stdout, stderr) = replot(dir, &[]);
+    assert!(ok, "{figure}: {stderr}");
+    let again = PathBuf::from(stdout.trim());
+    assert_eq!(again, dir.join(format!("{figure}.replotted.png")));
+    assert!(
+        std::fs::read(&again).expect("replotted PNG") == original,
+        "{figure}: the replotted figure differs from the run's"
+    );
+    let (ok, _, stderr) = replot(dir, &[]);
+    assert!(
+        !ok && stderr.contains("already exists"),
+        "{figure}: {stderr}"
+    );
 }
 
 fn json(path: &Path) -> Value {
@@ -110,7 +145,32 @@ fn every_figure_runs_in_smoke_mode_and_writes_complete_outputs() {
                 );
             }
         }
+        assert_replot_matches(figure, &dir);
     }
+}
+
+#[test]
+fn replot_names_the_line_of_a_corrupted_curve() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let dir = smoke("fig3", out.path());
+    let curve = std::fs::read_dir(dir.join("curves"))
+        .expect("curves")
+        .next()
+        .expect("a curve file")
+        .expect("entry")
+        .path();
+    let text = std::fs::read_to_string(&curve).expect("curve");
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[2] = lines[2].replacen(',', ",oops", 1);
+    std::fs::write(&curve, lines.join("\n")).expect("write");
+    let target = out.path().join("fig3-again.png");
+    let (ok, _, stderr) = replot(&dir, &[Path::new("--out"), &target]);
+    assert!(!ok, "a corrupted curve must fail");
+    assert!(
+        stderr.contains(&curve.display().to_string()) && stderr.contains("line 3"),
+        "{stderr}"
+    );
+    assert!(!target.exists(), "nothing is written on error");
 }
 
 #[test]

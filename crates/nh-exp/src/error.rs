@@ -21,6 +21,15 @@ pub enum Error {
         /// What is wrong, naming the key (and line where known).
         message: String,
     },
+    /// A run directory's record (`summary.json`, `metadata.json`, a curves CSV) is missing a value
+    /// or malformed.
+    #[error("{path}: {message}")]
+    Record {
+        /// The record file.
+        path: PathBuf,
+        /// What is wrong, naming the key or line.
+        message: String,
+    },
     /// A profile name that the experiment file does not define.
     #[error("{figure}: no profile `{profile}` (known: default, {})", known.join(", "))]
     UnknownProfile {

@@ -5,7 +5,7 @@
 //! need). [`reproduce`] trains every (panel, seed) in parallel with rayon, then writes
 //! `results/<figure>/<run-id>/`: the resolved config, per-seed CSV curves, aggregate CSVs (mean and 95%
 //! CI), the PNG figure, `summary.json`, `summary.md` and `metadata.json` (commit, seeds, device,
-//! libtorch, corpus). [`bench`] measures speed (`nh bench`, written to `docs/PERFORMANCE.md`).
+//! libtorch, corpus). [`replot`] draws a finished run's figure again from those files. [`bench`] measures speed (`nh bench`, written to `docs/PERFORMANCE.md`).
 //!
 //! ```
 //! use std::path::Path;
@@ -45,6 +45,7 @@ mod metadata;
 mod plot;
 mod records;
 mod reference;
+mod replot;
 mod report;
 mod rundir;
 mod runner;
@@ -57,6 +58,7 @@ pub use config::{
 pub use error::{Error, Result};
 pub use metadata::git_commit;
 pub use reference::{Reference, python_reference};
+pub use replot::replot;
 pub use rundir::{RunDir, write_new_file};
 pub use runner::{
     FIGURES, FigureRun, Progress, ReproduceOptions, corpus_json, figure_list, reproduce,

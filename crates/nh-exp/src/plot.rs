@@ -1,9 +1,14 @@
-//! Figures: rows of two subplots in the paper's layout, mean over seeds with a shaded 95% CI band,
-//! thin per-seed lines and horizontal reference lines (Python's hash, chance).
+//! Figures: rows of two subplots in the paper's layout, mean over seeds with a shaded band from the
+//! lowest to the highest seed, thin per-seed lines and horizontal reference lines (Python's hash,
+//! chance).
+//!
+//! The band is the seeds' range, not a confidence interval: with the 2-3 seeds of a figure a
+//! Student-t interval is several times wider than the data (t = 12.7 for two seeds) and crosses
+//! bounds no run can cross (negative collisions). The summaries give the 95% CI in numbers.
 
 use std::path::Path;
 
-use nh_metrics::summarize_curves;
+use nh_metrics::{Summary, summarize_curves};
 use plotters::prelude::*;
 
 use crate::{Error, Result};
@@ -94,16 +99,12 @@ fn draw_subplot<DB: DrawingBackend>(
         .max(2);
     let mut lo = f64::INFINITY;
     let mut hi = f64::NEG_INFINITY;
+    // The bands lie within the seeds' values, so the values and references set the axis.
     let values = sp
         .curves
         .iter()
         .flat_map(|c| c.per_seed.iter().flatten().copied());
-    let bands = summaries.iter().flatten().flat_map(|s| {
-        let (a, b) = s.ci95();
-        [a, b]
-    });
     for v in values
-        .chain(bands)
         .chain(sp.hlines.iter().map(|h| h.value))
         .filter(|v| v.is_finite())
     {
@@ -133,18 +134,7 @@ fn draw_subplot<DB: DrawingBackend>(
     for (k, (curve, summary)) in sp.curves.iter().zip(&summaries).enumerate() {
         let color = PALETTE[k % PALETTE.len()];
         let x = |i: usize| (i + 1) as f64;
-        let mut band: Vec<(f64, f64)> = summary
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (x(i), s.ci95().1))
-            .collect();
-        band.extend(
-            summary
-                .iter()
-                .enumerate()
-                .rev()
-                .map(|(i, s)| (x(i), s.ci95().0)),
-        );
+        let band = seed_range_band(summary);
         if band.iter().all(|p| p.1.is_finite()) {
             chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.2).filled())))?;
         }
@@ -178,9 +168,36 @@ fn draw_subplot<DB: DrawingBackend>(
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
         .label_font(("sans-serif", 13))
-        .position(SeriesLabelPosition::UpperRight)
+        .position(legend_position(sp, lo - pad, hi + pad))
         .draw()?;
     Ok(())
+}
+
+/// The polygon from the highest seed's value at each iteration (left to right) back along the
+/// lowest (right to left); x is the 1-based iteration.
+fn seed_range_band(summary: &[Summary]) -> Vec<(f64, f64)> {
+    let x = |i: usize| (i + 1) as f64;
+    let upper = summary.iter().enumerate().map(|(i, s)| (x(i), s.max));
+    let lower = summary.iter().enumerate().rev().map(|(i, s)| (x(i), s.min));
+    upper.chain(lower).collect()
+}
+
+/// The legend's corner: upper right, unless the curves end high (more of their values in the
+/// right 40% of the plot lie in the top third of the axis than in the bottom third), then lower
+/// right, so the legend does not hide where the curves end.
+fn legend_position(sp: &Subplot, lo: f64, hi: f64) -> SeriesLabelPosition {
+    let third = (hi - lo) / 3.0;
+    let (mut high, mut low) = (0usize, 0usize);
+    for seed in sp.curves.iter().flat_map(|c| &c.per_seed) {
+        let tail = &seed[seed.len() * 6 / 10..];
+        high += tail.iter().filter(|&&v| v > hi - third).count();
+        low += tail.iter().filter(|&&v| v < lo + third).count();
+    }
+    if high > low {
+        SeriesLabelPosition::LowerRight
+    } else {
+        SeriesLabelPosition::UpperRight
+    }
 }
 
 /// The largest title font (at most 18 px, at least 10 px) at which `title` fits `width` pixels,
@@ -256,6 +273,45 @@ mod tests {
             bytes.len() > 5_000,
             "suspiciously small PNG: {} bytes",
             bytes.len()
+        );
+    }
+
+    #[test]
+    fn the_band_spans_the_seeds_and_no_further() {
+        let per_seed = vec![vec![0.0, 4.0, 1.0], vec![2.0, 0.0], vec![1.0, 1.0, 5.0]];
+        let band = seed_range_band(&summarize_curves(&per_seed));
+        let expected = [
+            (1.0, 2.0),
+            (2.0, 4.0),
+            (3.0, 5.0),
+            (3.0, 1.0),
+            (2.0, 0.0),
+            (1.0, 0.0),
+        ];
+        assert_eq!(band, expected);
+    }
+
+    #[test]
+    fn the_legend_moves_down_when_curves_end_high() {
+        let subplot = |per_seed: Vec<Vec<f64>>| Subplot {
+            title: "t".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            curves: vec![CurveSet {
+                label: "c".into(),
+                per_seed,
+            }],
+            hlines: Vec::new(),
+        };
+        let rising = subplot(vec![(0..10).map(f64::from).collect()]);
+        let falling = subplot(vec![(0..10).rev().map(f64::from).collect()]);
+        assert_eq!(
+            legend_position(&rising, 0.0, 9.0),
+            SeriesLabelPosition::LowerRight
+        );
+        assert_eq!(
+            legend_position(&falling, 0.0, 9.0),
+            SeriesLabelPosition::UpperRight
         );
     }
 

@@ -1,6 +1,7 @@
 //! A figure's outputs from its finished tasks: aggregate CSVs, the PNG, `summary.json`, metadata.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use nh_corpus::Corpus;
 use nh_metrics::Summary;
@@ -9,6 +10,7 @@ use serde_json::{Value, json};
 use crate::config::{Algo, Experiment, Origin, Panel};
 use crate::plot::{CurveSet, HLine, Subplot, draw_figure};
 use crate::records::{Column, aggregate_csv};
+use crate::reference::Reference;
 use crate::rundir::{RunDir, place_new_file};
 use crate::task::{GeneralizationResult, TaskOutput};
 use crate::{Error, Result};
@@ -31,7 +33,7 @@ pub fn write_figure_outputs(
         path: aggregate,
         source,
     })?;
-    let mut rows = Vec::new();
+    let mut curves = Vec::new();
     let mut panels = Vec::new();
     for panel in &exp.panel {
         let outs = by_panel
@@ -57,26 +59,16 @@ pub fn write_figure_outputs(
             &format!("aggregate/{}.csv", panel.id),
             aggregate_csv(&columns).as_bytes(),
         )?;
-        rows.push(figure_row(panel, outs));
+        curves.push(PanelCurves::of(outs));
         panels.push(panel_summary(panel, outs, names));
     }
-    let caption = format!(
-        "{}: {}. Thick line: mean over seeds; shaded band: 95% confidence interval of the mean (Student t); thin \
-         lines: individual seeds; dashed: reference. Corpus: {} words{}. Run {}.",
-        exp.figure,
-        exp.title,
-        corpus.len(),
-        if corpus.is_paper_corpus() {
-            " (the paper's)"
-        } else {
-            ""
-        },
-        dir.id()
-    );
+    let caption = FigureCaption {
+        corpus_words: corpus.len(),
+        paper_corpus: corpus.is_paper_corpus(),
+        run_id: dir.id(),
+    };
     let png = dir.path().join(format!("{}.png", exp.figure));
-    let tmp = dir.path().join(format!(".{}.partial.png", exp.figure));
-    draw_figure(&tmp, &rows, &caption)?;
-    place_new_file(&tmp, &png)?;
+    draw_run_figure(exp, &curves, &caption, &png)?;
     let summary = json!({
         "figure": exp.figure,
         "title": exp.title,
@@ -94,30 +86,109 @@ pub fn write_figure_outputs(
     Ok(summary)
 }
 
-/// The panel's curves of `name`, labelled by the setup's origin (the panel is in the title).
-fn curve_set(panel: &Panel, outs: &[TaskOutput], name: &str) -> CurveSet {
-    CurveSet {
-        label: if panel.origin == Origin::Ours {
-            "our setup".to_owned()
-        } else {
-            "the paper's setup".to_owned()
-        },
-        per_seed: outs
-            .iter()
-            .map(|o| o.curves.get(name).cloned().unwrap_or_default())
-            .collect(),
+/// What a figure needs from one panel: each seed's named curves, and Python's hash on the same
+/// word sets (the reference lines), averaged over seeds.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PanelCurves {
+    /// Per seed: per-iteration curves by name (`reward`, `max_collisions_in_bin`, `loss`, ...).
+    pub per_seed: Vec<BTreeMap<String, Vec<f64>>>,
+    /// Python's hash: mean episode reward on the panel's word sets.
+    pub python_reward: Option<f64>,
+    /// Python's hash: mean max collisions in one bin on the panel's word sets.
+    pub python_max_collisions_in_bin: Option<f64>,
+}
+
+impl PanelCurves {
+    /// From the finished tasks of a panel.
+    fn of(outs: &[TaskOutput]) -> PanelCurves {
+        let references: Vec<&Reference> =
+            outs.iter().filter_map(|o| o.reference.as_ref()).collect();
+        PanelCurves {
+            per_seed: outs
+                .iter()
+                .map(|o| {
+                    o.curves
+                        .iter()
+                        .map(|(name, curve)| ((*name).to_owned(), curve.clone()))
+                        .collect()
+                })
+                .collect(),
+            python_reward: mean(references.iter().map(|r| r.reward.mean)),
+            python_max_collisions_in_bin: mean(
+                references.iter().map(|r| r.max_collisions_in_bin.mean),
+            ),
+        }
+    }
+
+    /// The panel's curves of `name`, labelled by the setup's origin (the panel is in the title).
+    fn curve_set(&self, panel: &Panel, name: &str) -> CurveSet {
+        CurveSet {
+            label: if panel.origin == Origin::Ours {
+                "our setup".to_owned()
+            } else {
+                "the paper's setup".to_owned()
+            },
+            per_seed: self
+                .per_seed
+                .iter()
+                .map(|curves| curves.get(name).cloned().unwrap_or_default())
+                .collect(),
+        }
     }
 }
 
-fn mean_of(outs: &[TaskOutput], f: impl Fn(&crate::reference::Reference) -> f64) -> Option<f64> {
-    let values: Vec<f64> = outs
-        .iter()
-        .filter_map(|o| o.reference.as_ref().map(&f))
-        .collect();
-    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+/// The mean of some values, `None` when there are none.
+pub(crate) fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, count) = values.fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
+    (count > 0).then(|| sum / count as f64)
 }
 
-fn figure_row(panel: &Panel, outs: &[TaskOutput]) -> [Subplot; 2] {
+/// Where a figure's data came from, for its caption.
+pub(crate) struct FigureCaption<'a> {
+    /// Words in the corpus.
+    pub corpus_words: usize,
+    /// Whether the corpus is the paper's word list.
+    pub paper_corpus: bool,
+    /// The run id.
+    pub run_id: &'a str,
+}
+
+/// Draws the figure of `exp` (one row per panel) into a new file `png`, through a temporary file
+/// beside it; an existing `png` is an error, never overwritten.
+pub(crate) fn draw_run_figure(
+    exp: &Experiment,
+    panels: &[PanelCurves],
+    caption: &FigureCaption<'_>,
+    png: &Path,
+) -> Result<()> {
+    let rows: Vec<[Subplot; 2]> = exp
+        .panel
+        .iter()
+        .zip(panels)
+        .map(|(panel, curves)| figure_row(panel, curves))
+        .collect();
+    let text = format!(
+        "{}: {}. Thick line: mean over seeds; shaded band: lowest to highest seed; thin lines: \
+         individual seeds; dashed: reference. Corpus: {} words{}. Run {}.",
+        exp.figure,
+        exp.title,
+        caption.corpus_words,
+        if caption.paper_corpus {
+            " (the paper's)"
+        } else {
+            ""
+        },
+        caption.run_id
+    );
+    let name = png
+        .file_name()
+        .map_or_else(|| exp.figure.clone(), |n| n.to_string_lossy().into_owned());
+    let tmp = png.with_file_name(format!(".{name}.partial.png"));
+    draw_figure(&tmp, &rows, &text)?;
+    place_new_file(&tmp, png)
+}
+
+fn figure_row(panel: &Panel, data: &PanelCurves) -> [Subplot; 2] {
     let x_label = if panel.algo == Algo::Supervised {
         "epoch"
     } else {
@@ -133,7 +204,7 @@ fn figure_row(panel: &Panel, outs: &[TaskOutput]) -> [Subplot; 2] {
                 title: format!("{}: training loss", panel.label),
                 x_label: x_label.into(),
                 y_label: "cross-entropy loss".into(),
-                curves: vec![curve_set(panel, outs, "loss")],
+                curves: vec![data.curve_set(panel, "loss")],
                 hlines: vec![HLine {
                     label: "ln M (uniform guess)".into(),
                     value: (panel.bins as f64).ln(),
@@ -146,45 +217,40 @@ fn figure_row(panel: &Panel, outs: &[TaskOutput]) -> [Subplot; 2] {
                 curves: vec![
                     CurveSet {
                         label: "train".into(),
-                        ..curve_set(panel, outs, "train_accuracy")
+                        ..data.curve_set(panel, "train_accuracy")
                     },
                     CurveSet {
                         label: "held-out".into(),
-                        ..curve_set(panel, outs, "held_out_accuracy")
+                        ..data.curve_set(panel, "held_out_accuracy")
                     },
                 ],
                 hlines: vec![chance],
             },
         ];
     }
-    let mut reward_lines = Vec::new();
-    let mut coll_lines = Vec::new();
-    if let Some(r) = mean_of(outs, |r| r.reward.mean) {
-        reward_lines.push(HLine {
-            label: "Python hash".into(),
-            value: r,
-        });
-    }
-    if let Some(c) = mean_of(outs, |r| r.max_collisions_in_bin.mean) {
-        coll_lines.push(HLine {
-            label: "Python hash".into(),
-            value: c,
-        });
-    }
+    let python_line = |value: Option<f64>| {
+        value
+            .map(|value| HLine {
+                label: "Python hash".into(),
+                value,
+            })
+            .into_iter()
+            .collect()
+    };
     [
         Subplot {
             title: format!("{}: reward", panel.label),
             x_label: x_label.into(),
             y_label: "episode reward".into(),
-            curves: vec![curve_set(panel, outs, "reward")],
-            hlines: reward_lines,
+            curves: vec![data.curve_set(panel, "reward")],
+            hlines: python_line(data.python_reward),
         },
         Subplot {
             title: format!("{}: max collisions in one bin", panel.label),
             x_label: x_label.into(),
             y_label: "max collisions in one bin".into(),
-            curves: vec![curve_set(panel, outs, "max_collisions_in_bin")],
-            hlines: coll_lines,
+            curves: vec![data.curve_set(panel, "max_collisions_in_bin")],
+            hlines: python_line(data.python_max_collisions_in_bin),
         },
     ]
 }

@@ -6,5 +6,6 @@ pub mod eval;
 pub mod hash;
 pub mod info;
 pub mod pyhash;
+pub mod replot;
 pub mod reproduce;
 pub mod train;
