@@ -207,15 +207,15 @@ fn title_font_size(title: &str, width: u32) -> f64 {
     (f64::from(width.saturating_sub(24)) / (0.45 * chars)).clamp(10.0, 18.0)
 }
 
-/// A y tick: no decimals on a wide axis, two on a narrow one, three significant digits below 0.1.
+/// A y tick with as many decimals as the axis needs to tell ticks apart: none on an axis that
+/// spans 20 or more, else enough for a tenth of the span (at most 6).
 fn tick_label(y: f64, span: f64) -> String {
-    if span >= 20.0 {
-        format!("{y:.0}")
-    } else if span >= 0.2 {
-        format!("{y:.2}")
+    let decimals = if span >= 20.0 || span <= 0.0 {
+        0
     } else {
-        format!("{y:.3e}")
-    }
+        (-(span / 10.0).log10()).ceil().clamp(0.0, 6.0) as usize
+    };
+    format!("{y:.decimals$}")
 }
 
 /// A value with one decimal, or three significant digits when it is below 1 (e.g. 1/M).
@@ -331,8 +331,11 @@ mod tests {
         assert!(0.45 * size * long.len() as f64 <= 626.0);
         assert_eq!(title_font_size(&"x".repeat(500), 650), 10.0);
         assert_eq!(tick_label(1500.0, 4000.0), "1500");
-        assert_eq!(tick_label(0.5, 1.0), "0.50");
-        assert_eq!(tick_label(0.001, 0.002), "1.000e-3");
+        assert_eq!(tick_label(14.0, 13.0), "14");
+        assert_eq!(tick_label(5.5, 2.0), "5.5");
+        assert_eq!(tick_label(6.92, 0.16), "6.92");
+        assert_eq!(tick_label(0.01, 0.01), "0.010");
+        assert_eq!(tick_label(0.001, 0.002), "0.0010");
     }
 
     #[test]
