@@ -109,6 +109,10 @@ pub fn run(args: &Args) -> Result<()> {
     );
     let (output, model) = run_task(&ctx, &panel, args.seed, &mut |done| {
         bar.set_position(done as u64);
+    })
+    .with_context(|| match &args.params {
+        Some(path) => format!("training with learner file {}", path.display()),
+        None => "training".to_owned(),
     })?;
     bar.finish_and_clear();
     let commit = git_commit(&std::env::current_dir()?);

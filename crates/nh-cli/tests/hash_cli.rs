@@ -1,0 +1,58 @@
+//! `nh hash` through the real binary: words from arguments and from a file give the same bins, and
+//! a memorized word set hashes without collisions.
+
+use std::collections::BTreeSet;
+use std::process::{Command, Output};
+
+fn nh(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nh"))
+        .args(args)
+        .output()
+        .expect("nh runs")
+}
+
+fn assert_ok(output: &Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn words_from_a_file_hash_like_words_from_arguments() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let model = out.path().join("model");
+    let model = model.to_str().expect("utf-8 path");
+    let train = nh(&[
+        "train", "--algo", "cem", "--fixed", "--words", "40", "--bins", "40", "--device", "cpu",
+        "--out", model,
+    ]);
+    assert_ok(&train);
+    let stdout = String::from_utf8_lossy(&train.stdout);
+    assert!(
+        stdout.contains("zero collisions"),
+        "40 words memorize: {stdout}"
+    );
+    let words_file = format!("{model}/train_words.txt");
+    let words = std::fs::read_to_string(&words_file).expect("train_words.txt");
+
+    let from_file = nh(&["hash", "--model", model, "--words-file", &words_file]);
+    assert_ok(&from_file);
+    let mut args = vec!["hash", "--model", model, "--"];
+    args.extend(words.lines());
+    let from_args = nh(&args);
+    assert_ok(&from_args);
+    assert_eq!(from_file.stdout, from_args.stdout);
+
+    let lines = String::from_utf8(from_file.stdout).expect("utf-8");
+    let bins: BTreeSet<&str> = lines
+        .lines()
+        .map(|l| l.rsplit('\t').next().expect("WORD<TAB>BIN"))
+        .collect();
+    assert_eq!((lines.lines().count(), bins.len()), (40, 40));
+
+    let missing = nh(&["hash", "--model", model, "--words-file", "no/such/file.txt"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no/such/file.txt"));
+}
