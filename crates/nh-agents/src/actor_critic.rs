@@ -86,6 +86,9 @@ pub fn train_actor_critic(
             clock.seconds(),
         );
         record_iteration("ac", row, progress, &mut metrics);
+        if setup.out_of_time(&clock) {
+            break;
+        }
     }
     let record = setup.record("ac", config, metrics.len());
     let model = NeuralHash::from_policy(actor, setup.encoder, setup.env.observation, record);

@@ -40,8 +40,8 @@ use crate::train::{Clock, TrainOutcome, TrainSetup, adam, log_start, record_iter
 use crate::{Error, Result};
 
 /// Fits a policy to a collision-free placement of the fixed word set `setup.words` (the env
-/// must use the `fixed` schedule and word-only observations); stops at zero argmax collisions
-/// or after `config.iterations`.
+/// must use the `fixed` schedule and word-only observations); stops at zero argmax collisions,
+/// after `config.iterations` or at `setup.time_limit`.
 ///
 /// # Errors
 /// Invalid configurations or word lists (naming the key), libtorch failures.
@@ -134,7 +134,7 @@ pub fn train_cem(
             seconds: clock.seconds(),
         };
         record_iteration("cem", row, progress, &mut metrics);
-        if done {
+        if done || setup.out_of_time(&clock) {
             break;
         }
     }

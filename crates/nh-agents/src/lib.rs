@@ -17,7 +17,9 @@
 //!     .to_vec();
 //! let encoder = IndexEncoder::new(Alphabet::lowercase(), 8)?;
 //! let env = EnvConfig::new(8, 8).with_schedule(WordSchedule::Fixed);
-//! let setup = TrainSetup { env: &env, words: &words, encoder: &encoder, seed: 1, device: DeviceChoice::Cpu.resolve()? };
+//! let device = DeviceChoice::Cpu.resolve()?;
+//! let setup =
+//!     TrainSetup { env: &env, words: &words, encoder: &encoder, seed: 1, device, time_limit: None };
 //! let config = CemConfig { model: ModelConfig::mlp(vec![32]), ..CemConfig::default() };
 //! let outcome = train_cem(&setup, &config, &mut |m| println!("{} collisions", m.collisions))?;
 //!

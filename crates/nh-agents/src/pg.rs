@@ -65,7 +65,7 @@ pub fn train_pg(
             clock.seconds(),
         );
         record_iteration("pg", row, progress, &mut metrics);
-        if perfect {
+        if perfect || setup.out_of_time(&clock) {
             break;
         }
     }

@@ -134,6 +134,9 @@ pub fn train_sac(
             clock.seconds(),
         );
         record_iteration("sac", row, progress, &mut metrics);
+        if setup.out_of_time(&clock) {
+            break;
+        }
     }
     let record = setup.record("sac", config, metrics.len());
     let model = NeuralHash::from_policy(actor, setup.encoder, setup.env.observation, record);

@@ -1,6 +1,6 @@
 //! What every trainer takes (`TrainSetup`) and returns (`TrainOutcome`), and the helpers they share.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use nh_encode::IndexEncoder;
 use nh_env::EnvConfig;
@@ -28,6 +28,9 @@ pub struct TrainSetup<'a> {
     pub seed: u64,
     /// Where the networks live.
     pub device: Device,
+    /// Stop after the first iteration that ends past this much wall time (`None`: run the whole
+    /// budget). A stop by time is not reproducible; the model records the iterations run.
+    pub time_limit: Option<Duration>,
 }
 
 impl TrainSetup<'_> {
@@ -73,6 +76,12 @@ impl TrainSetup<'_> {
             config: serde_json::to_value(config).expect("configs serialize to JSON"),
             iterations_run,
         }
+    }
+
+    /// Whether the time limit, if any, has passed.
+    pub(crate) fn out_of_time(&self, clock: &Clock) -> bool {
+        self.time_limit
+            .is_some_and(|limit| clock.0.elapsed() >= limit)
     }
 
     /// Rejects an environment configuration the trainer cannot run.

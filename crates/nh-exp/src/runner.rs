@@ -155,7 +155,11 @@ fn run_figure(
         source,
     })?;
     let commit = git_commit(&opts.experiments_dir);
-    let ctx = TaskContext { corpus, device };
+    let ctx = TaskContext {
+        corpus,
+        device,
+        time_limit: None,
+    };
     let started = Instant::now();
     let outputs: Vec<TaskOutput> = pool.install(|| {
         tasks

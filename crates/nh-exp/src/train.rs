@@ -37,6 +37,9 @@ pub struct TaskContext<'a> {
     pub corpus: &'a Corpus,
     /// Where networks train.
     pub device: Device,
+    /// Stop reinforcement-learning and cross-entropy training after the first iteration past
+    /// this wall time (`None` for figures: they run their whole budgets, reproducibly).
+    pub time_limit: Option<std::time::Duration>,
 }
 
 /// Trains one panel with one seed.
@@ -74,6 +77,7 @@ pub fn run_task(
         encoder: &encoder,
         seed,
         device: ctx.device,
+        time_limit: ctx.time_limit,
     };
     let mut done = 0;
     let mut progress = |_: &IterationMetrics| {

@@ -43,6 +43,7 @@ pub fn cpu_setup<'a>(
         encoder,
         seed,
         device: tch::Device::Cpu,
+        time_limit: None,
     }
 }
 

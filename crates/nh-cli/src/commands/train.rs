@@ -46,6 +46,10 @@ pub struct Args {
     /// TOML file with the learner's hyper-parameters (keys of its config, e.g. `learning_rate`).
     #[arg(long)]
     params: Option<PathBuf>,
+    /// Stop after the first iteration that ends past this many seconds and save what was learned
+    /// (the cross-entropy method: the network with the fewest collisions). Not for supervised.
+    #[arg(long)]
+    max_seconds: Option<f64>,
     /// New directory for the model and `metrics.csv` (must not exist).
     #[arg(long)]
     out: PathBuf,
@@ -96,11 +100,22 @@ pub fn run(args: &Args) -> Result<()> {
     panel
         .validate()
         .map_err(|m| anyhow::anyhow!("invalid options: {m}"))?;
+    let time_limit = match args.max_seconds {
+        None => None,
+        Some(_) if args.algo == Algo::Supervised => {
+            bail!("--max-seconds: supervised training runs whole epochs; use --iterations")
+        }
+        Some(s) => Some(
+            std::time::Duration::try_from_secs_f64(s)
+                .map_err(|_| anyhow::anyhow!("--max-seconds: {s} is not a duration"))?,
+        ),
+    };
     let corpus = Corpus::load(args.corpus.as_deref())?;
     let device = args.device.resolve()?;
     let ctx = TaskContext {
         corpus: &corpus,
         device,
+        time_limit,
     };
     let bar = ProgressBar::new(args.iterations as u64);
     bar.set_style(
@@ -125,12 +140,16 @@ pub fn run(args: &Args) -> Result<()> {
     )?;
     write_new_file(&args.out.join("metrics.csv"), &output.metrics_csv)?;
     let last = |name: &str| output.curves.get(name).and_then(|c| c.last().copied());
+    // Iterations run, when a time limit may have cut them short.
+    let last_iteration = time_limit.and(output.curves.get("reward").map(Vec::len));
     println!("model: {}", args.out.display());
     if let (Some(reward), Some(collisions)) = (last("reward"), last("collisions")) {
         println!("last iteration: reward {reward:.1}, collisions {collisions:.1}");
     }
     if let Some(iterations) = output.iterations_to_perfect {
         println!("zero collisions on the training words after {iterations} iterations");
+    } else if let Some(ran) = last_iteration.filter(|&ran| ran < args.iterations) {
+        println!("stopped by --max-seconds after {ran} iterations");
     }
     Ok(())
 }

@@ -247,6 +247,7 @@ pub fn train_to_zero(
         encoder: inputs.encoder,
         seed: inputs.seed,
         device,
+        time_limit: None,
     };
     let agent_err = |source| Error::Agent {
         panel: format!("bench:{}:{n}", trainer.name()),
