@@ -11,8 +11,7 @@
 //!    when two samples clash, or the policy gives the free bins no mass, the later word gets a
 //!    uniformly random free bin, so the targets never collide (N <= M);
 //! 4. fit the policy to the targets with cross-entropy: `fit_steps` passes, one Adam step per
-//!    mini-batch (the whole set by default), over every word, or with `elite_fraction` below 1
-//!    over every mover and a fresh random share of the elite.
+//!    mini-batch (the whole set by default).
 //!
 //! A guard ([`BestSoFar`]) keeps a copy of the network with the fewest argmax collisions seen.
 //! When an iteration has far more collisions than that best (a collapse: measured on 30,000
@@ -81,19 +80,9 @@ pub fn train_cem(
     log_start("cem", setup, config.iterations);
     let clock = Clock::start();
     let mut metrics = Vec::with_capacity(config.iterations);
-    // Fitting only part of the words: the evaluation needs no autograd.
-    let partial_fit = config.elite_fraction < 1.0;
     for iteration in 0..config.iterations {
-        // Full batch: one forward pass serves the evaluation, the proposals and (when every word
-        // is fitted) the first step.
-        let full = (batch == n).then(|| {
-            let input = ids.all(policy.device());
-            if partial_fit {
-                tch::no_grad(|| BinLogProbs::of(&policy, &input))
-            } else {
-                BinLogProbs::of(&policy, &input)
-            }
-        });
+        // Full batch: one forward pass serves the evaluation, the proposals and the first step.
+        let full = (batch == n).then(|| BinLogProbs::of(&policy, &ids.all(policy.device())));
         let eval = match &full {
             Some(log_probs) => Evaluation::of(&log_probs.detach()),
             None => Evaluation::chunked(&policy, &ids, batch),
@@ -119,23 +108,12 @@ pub fn train_cem(
                 previous.as_deref().filter(|_| config.sticky_targets),
                 &mut proposal_rng,
             );
-            let rows = if partial_fit {
-                movers_and_some_elites(
-                    &targets,
-                    &eval.greedy,
-                    config.elite_fraction,
-                    &mut batch_rng,
-                )
-            } else {
-                (0..n).collect()
-            };
             let loss = fit(
                 &policy,
                 &mut optimizer,
                 &ids,
-                full.filter(|_| !partial_fit),
+                full,
                 &targets,
-                &rows,
                 config.fit_steps,
                 batch,
                 &mut batch_rng,
@@ -347,22 +325,8 @@ impl FreeBins {
     }
 }
 
-/// The words to fit when `elite_fraction` < 1: every mover (its target is not its argmax bin)
-/// and each elite word with probability `fraction`, in word order.
-fn movers_and_some_elites(
-    targets: &[usize],
-    greedy: &[usize],
-    fraction: f64,
-    rng: &mut impl Rng,
-) -> Vec<usize> {
-    (0..targets.len())
-        .filter(|&w| targets[w] != greedy[w] || rng.random::<f64>() < fraction)
-        .collect()
-}
-
-/// Cross-entropy fit of the words at `rows` to their `targets`; returns the mean loss of the
-/// steps taken. `full`, when present, holds the log-probabilities of all words (with autograd)
-/// for the first step, and `rows` must then be every word in order.
+/// Cross-entropy fit to `targets`; returns the mean loss of the steps taken. `full`, when
+/// present, holds the log-probabilities of all words (with autograd) for the first step.
 #[allow(clippy::too_many_arguments)]
 fn fit(
     policy: &Net,
@@ -370,17 +334,16 @@ fn fit(
     ids: &WordIds,
     mut full: Option<BinLogProbs>,
     targets: &[usize],
-    rows: &[usize],
     passes: usize,
     batch: usize,
     rng: &mut impl Rng,
 ) -> f64 {
     let device = policy.device();
     let targets: Vec<i64> = targets.iter().map(|&t| t as i64).collect();
-    let mut order = rows.to_vec();
+    let mut order: Vec<usize> = (0..ids.len()).collect();
     let (mut total, mut steps) = (0.0, 0usize);
     for _ in 0..passes {
-        if batch < order.len() {
+        if batch < ids.len() {
             shuffle(&mut order, rng);
         }
         for part in order.chunks(batch) {
@@ -444,21 +407,6 @@ mod tests {
         assert_eq!(movers, vec![3]);
         assert_eq!(targets[1], 4);
         assert!(!free.contains(4) && free.contains(3) && free.contains(5));
-    }
-
-    #[test]
-    fn partial_fits_keep_every_mover_and_about_the_share_of_the_elite() {
-        // Words 0..1000 keep their argmax bin except every tenth, which moves.
-        let greedy: Vec<usize> = (0..1000).collect();
-        let targets: Vec<usize> = (0..1000)
-            .map(|w| if w % 10 == 0 { w + 1000 } else { w })
-            .collect();
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
-        let rows = movers_and_some_elites(&targets, &greedy, 0.25, &mut rng);
-        assert!((0..1000).step_by(10).all(|w| rows.contains(&w)));
-        let elites = rows.iter().filter(|&&w| w % 10 != 0).count();
-        assert!((180..270).contains(&elites), "{elites} of 900 elites");
-        assert!(rows.windows(2).all(|p| p[0] < p[1]));
     }
 
     #[test]

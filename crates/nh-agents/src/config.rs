@@ -366,11 +366,6 @@ pub struct CemConfig {
     /// (the first version of this method) it needed 940 at 3e-3 for 10,000 and stalled near
     /// 5,900 collisions on 30,000 (the embedded list), whatever the rate.
     pub sticky_targets: bool,
-    /// The share, in (0, 1], of the words that keep their bin (the elite) that each iteration
-    /// fits, drawn afresh; every mover is always fitted. 1 (the default) fits all words in the
-    /// forward pass that also evaluates them; below 1 the evaluation runs without autograd and
-    /// the fit runs on the smaller set, trading forgetting for cheaper iterations.
-    pub elite_fraction: f64,
 }
 
 impl Default for CemConfig {
@@ -383,7 +378,6 @@ impl Default for CemConfig {
             batch_size: None,
             lr_decay: 0.5,
             sticky_targets: true,
-            elite_fraction: 1.0,
         }
     }
 }
@@ -406,13 +400,6 @@ impl CemConfig {
             return Err(Error::config(
                 "lr_decay",
                 self.lr_decay,
-                "must be in (0, 1]",
-            ));
-        }
-        if !(self.elite_fraction > 0.0 && self.elite_fraction <= 1.0) {
-            return Err(Error::config(
-                "elite_fraction",
-                self.elite_fraction,
                 "must be in (0, 1]",
             ));
         }
@@ -573,14 +560,6 @@ mod tests {
         };
         let message = cem.validate().unwrap_err().to_string();
         assert!(message.contains("lr_decay"), "{message}");
-        for elite_fraction in [0.0, 1.5, f64::NAN] {
-            let cem = CemConfig {
-                elite_fraction,
-                ..CemConfig::default()
-            };
-            let message = cem.validate().unwrap_err().to_string();
-            assert!(message.contains("elite_fraction"), "{message}");
-        }
         let pg = PgConfig {
             mean_baseline: true,
             ..PgConfig::default()

@@ -232,18 +232,6 @@ fn cross_entropy_method_with_mini_batches_memorizes_too() {
 }
 
 #[test]
-fn cross_entropy_method_fitting_part_of_the_elite_memorizes_too() {
-    let config = CemConfig {
-        model: ModelConfig::mlp(vec![64]),
-        iterations: 300,
-        elite_fraction: 0.25,
-        ..CemConfig::default()
-    };
-    let (outcome, words) = cem_on_fixed(64, 12, &config);
-    assert_memorized(&outcome.metrics, &outcome.model.hash_words(&words), 64);
-}
-
-#[test]
 fn papers_policy_gradient_beats_a_random_policy() {
     set_libtorch_threads(1).unwrap();
     let (env, words) = fixed(16);
