@@ -141,14 +141,14 @@ pub fn run(args: &Args) -> Result<()> {
     write_new_file(&args.out.join("metrics.csv"), &output.metrics_csv)?;
     let last = |name: &str| output.curves.get(name).and_then(|c| c.last().copied());
     // Iterations run, when a time limit may have cut them short.
-    let last_iteration = time_limit.and(output.curves.get("reward").map(Vec::len));
+    let iterations_run = time_limit.and(output.curves.get("reward").map(Vec::len));
     println!("model: {}", args.out.display());
     if let (Some(reward), Some(collisions)) = (last("reward"), last("collisions")) {
         println!("last iteration: reward {reward:.1}, collisions {collisions:.1}");
     }
     if let Some(iterations) = output.iterations_to_perfect {
         println!("zero collisions on the training words after {iterations} iterations");
-    } else if let Some(ran) = last_iteration.filter(|&ran| ran < args.iterations) {
+    } else if let Some(ran) = iterations_run.filter(|&ran| ran < args.iterations) {
         println!("stopped by --max-seconds after {ran} iterations");
     }
     Ok(())
