@@ -1,7 +1,8 @@
-//! The cross-entropy method's guard: the network with the fewest collisions seen, and a rollback
-//! to it when training collapses.
+//! The cross-entropy method's guard: the network with the fewest collisions seen, with its Adam
+//! moments, and a rollback to both when training collapses.
 
 use crate::Result;
+use crate::adam::{Adam, Moments};
 use crate::config::CemConfig;
 use crate::net::Net;
 
@@ -12,9 +13,11 @@ use crate::net::Net;
 const COLLAPSE_FACTOR: usize = 2;
 const COLLAPSE_SLACK: usize = 100;
 
-/// The best network so far and the learning rate to go on with.
+/// The best network so far, the optimizer's moments at that point, and the learning rate to go
+/// on with.
 pub(crate) struct BestSoFar {
     network: Net,
+    moments: Moments,
     collisions: Option<usize>,
     learning_rate: f64,
     lr_decay: f64,
@@ -22,10 +25,17 @@ pub(crate) struct BestSoFar {
 }
 
 impl BestSoFar {
-    /// Starts with a copy of `policy` (not yet evaluated) and the configured learning rate.
-    pub(crate) fn new(policy: &Net, config: &CemConfig, words: usize) -> Result<BestSoFar> {
+    /// Starts with a copy of `policy` (not yet evaluated), of `optimizer`'s moments and the
+    /// configured learning rate.
+    pub(crate) fn new(
+        policy: &Net,
+        optimizer: &Adam,
+        config: &CemConfig,
+        words: usize,
+    ) -> Result<BestSoFar> {
         Ok(BestSoFar {
             network: policy.duplicate()?,
+            moments: optimizer.save(),
             collisions: None,
             learning_rate: config.learning_rate,
             lr_decay: config.lr_decay,
@@ -43,9 +53,10 @@ impl BestSoFar {
         self.collisions
     }
 
-    /// Records the argmax collisions of `policy` (before this iteration's fit). Returns true for a
-    /// collapse, after shrinking the learning rate: the caller then restores the best network.
-    pub(crate) fn observe(&mut self, policy: &Net, collisions: usize) -> bool {
+    /// Records the argmax collisions of `policy` (before this iteration's fit, with `optimizer`
+    /// as it stands). Returns true for a collapse, after shrinking the learning rate: the caller
+    /// then restores the best network and moments.
+    pub(crate) fn observe(&mut self, policy: &Net, optimizer: &Adam, collisions: usize) -> bool {
         match self.collisions {
             Some(best) if collisions > COLLAPSE_FACTOR * best + self.words / COLLAPSE_SLACK => {
                 self.learning_rate *= self.lr_decay;
@@ -54,22 +65,26 @@ impl BestSoFar {
             Some(best) if collisions >= best => false,
             _ => {
                 self.network.copy_from(policy);
+                optimizer.save_into(&mut self.moments);
                 self.collisions = Some(collisions);
                 false
             }
         }
     }
 
-    /// Copies the best network into `policy`.
-    pub(crate) fn restore(&self, policy: &mut Net) {
+    /// Copies the best network into `policy` and its moments into `optimizer`, which goes on at
+    /// the (shrunk) learning rate.
+    pub(crate) fn restore(&self, policy: &mut Net, optimizer: &mut Adam) {
         policy.copy_from(&self.network);
+        optimizer.restore(&self.moments);
+        optimizer.set_learning_rate(self.learning_rate);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::NetSpec;
+    use crate::net::{NetInput, NetSpec};
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
     use tch::Device;
@@ -94,25 +109,38 @@ mod tests {
     }
 
     #[test]
-    fn a_collapse_shrinks_the_rate_and_restores_the_best_network() {
+    fn a_collapse_shrinks_the_rate_and_restores_the_best_network_and_moments() {
         let config = CemConfig {
             learning_rate: 0.1,
             lr_decay: 0.5,
             ..CemConfig::default()
         };
         let first = net(1);
-        let mut guard = BestSoFar::new(&first, &config, 1000).unwrap();
-        assert!(!guard.observe(&first, 400));
-        assert!(!guard.observe(&first, 394));
         let mut second = net(2);
+        let mut optimizer = Adam::new(second.var_store(), config.learning_rate);
+        let mut guard = BestSoFar::new(&first, &optimizer, &config, 1000).unwrap();
+        assert!(!guard.observe(&first, &optimizer, 400));
+        assert!(!guard.observe(&first, &optimizer, 394));
+        let at_best = optimizer.save();
         assert_ne!(values(&first), values(&second));
+        // Steps after the best change the moments; they must come back with the network.
+        let input = NetInput {
+            ids: tch::Tensor::from_slice(&[0i64, 1, 2, 3]),
+            offsets: tch::Tensor::from_slice(&[0i64, 2]),
+            occupancy: None,
+        };
+        for _ in 0..3 {
+            optimizer.backward_step(&second.forward(&input).square().sum(tch::Kind::Float));
+        }
+        assert_ne!(optimizer.save().values(), at_best.values());
         // Not a new best: `second` is not kept. 2 x 394 + 1000 / 100 = 798 is not a collapse.
-        assert!(!guard.observe(&second, 798));
+        assert!(!guard.observe(&second, &optimizer, 798));
         assert_eq!(guard.learning_rate(), 0.1);
-        assert!(guard.observe(&second, 799));
+        assert!(guard.observe(&second, &optimizer, 799));
         assert!((guard.learning_rate() - 0.05).abs() < 1e-12);
-        guard.restore(&mut second);
+        guard.restore(&mut second, &mut optimizer);
         assert_eq!(values(&first), values(&second));
+        assert_eq!(optimizer.save().values(), at_best.values());
         assert_eq!(guard.collisions(), Some(394));
     }
 }

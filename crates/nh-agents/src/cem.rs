@@ -16,8 +16,10 @@
 //! A guard ([`BestSoFar`]) keeps a copy of the network with the fewest argmax collisions seen.
 //! When an iteration has far more collisions than that best (a collapse: measured on 30,000
 //! words with a factorized head, where one bad update put every word into a handful of bins),
-//! the best network comes back, the learning rate shrinks by `lr_decay` and Adam restarts. A run
-//! that ends without a perfect hash returns the best network, not the last.
+//! the best network comes back with the Adam moments it had (our own [`Adam`], whose state can be
+//! saved; a restarted Adam's first step jolts every weight by the full rate) and the learning rate
+//! shrinks by `lr_decay`. A run that ends without a perfect hash returns the best network, not the
+//! last.
 //!
 //! With a factorized head every step works on the two heads' M1 + M2 log-probabilities per word
 //! ([`BinLogProbs`]), never on the M joint ones.
@@ -26,6 +28,7 @@ use nh_env::{HashTableEnv, WordSchedule};
 use rand::Rng;
 use tch::Tensor;
 
+use crate::adam::Adam;
 use crate::best_so_far::BestSoFar;
 use crate::bin_log_probs::BinLogProbs;
 use crate::config::CemConfig;
@@ -36,7 +39,7 @@ use crate::neural_hash::NeuralHash;
 use crate::rollout::table_only;
 use crate::sampling::scalar;
 use crate::seeds::{Stream, rng};
-use crate::train::{Clock, TrainOutcome, TrainSetup, adam, log_start, record_iteration};
+use crate::train::{Clock, TrainOutcome, TrainSetup, log_start, record_iteration};
 use crate::{Error, Result};
 
 /// Fits a policy to a collision-free placement of the fixed word set `setup.words` (the env
@@ -67,10 +70,10 @@ pub fn train_cem(
         setup.device,
         &mut rng(setup.seed, Stream::PolicyInit),
     )?;
-    let mut optimizer = adam(policy.var_store(), config.learning_rate, None)?;
+    let mut optimizer = Adam::new(policy.var_store(), config.learning_rate);
     let ids = WordIds::new(setup.encoder, setup.words);
     let n = ids.len();
-    let mut best = BestSoFar::new(&policy, config, n)?;
+    let mut best = BestSoFar::new(&policy, &optimizer, config, n)?;
     let batch = config.batch_size.unwrap_or(n).min(n);
     let mut proposal_rng = rng(setup.seed, Stream::Actions);
     let mut batch_rng = rng(setup.seed, Stream::Batches);
@@ -90,10 +93,9 @@ pub fn train_cem(
         env.try_reset(None, &mut [])?;
         let stats = env.play_episode(&eval.greedy, &mut rewards)?;
         let done = stats.collisions == 0;
-        let collapsed = best.observe(&policy, stats.collisions);
+        let collapsed = best.observe(&policy, &optimizer, stats.collisions);
         if collapsed {
-            best.restore(&mut policy);
-            optimizer = adam(policy.var_store(), best.learning_rate(), None)?;
+            best.restore(&mut policy, &mut optimizer);
             log_collapse(iteration, stats.collisions, &best);
         }
         let fit_now = !done && !collapsed;
@@ -139,7 +141,7 @@ pub fn train_cem(
         }
     }
     if best.collisions() != Some(0) {
-        best.restore(&mut policy);
+        best.restore(&mut policy, &mut optimizer);
     }
     let record = setup.record("cem", config, metrics.len());
     let model = NeuralHash::from_policy(policy, setup.encoder, setup.env.observation, record);
@@ -153,7 +155,7 @@ fn log_collapse(iteration: usize, collisions: usize, best: &BestSoFar) {
         collisions,
         best = best.collisions(),
         learning_rate = best.learning_rate(),
-        "cem: collapse; restored the network with the fewest collisions and restarted Adam"
+        "cem: collapse; restored the network with the fewest collisions and its Adam moments"
     );
 }
 
@@ -330,7 +332,7 @@ impl FreeBins {
 #[allow(clippy::too_many_arguments)]
 fn fit(
     policy: &Net,
-    optimizer: &mut tch::nn::Optimizer,
+    optimizer: &mut Adam,
     ids: &WordIds,
     mut full: Option<BinLogProbs>,
     targets: &[usize],

@@ -358,7 +358,7 @@ pub struct CemConfig {
     pub batch_size: Option<usize>,
     /// The factor, in (0, 1], that shrinks the learning rate after a collapse (far more
     /// collisions than the best so far), when the network with the fewest collisions comes back
-    /// and Adam restarts.
+    /// with its Adam moments.
     pub lr_decay: f64,
     /// A word that must move keeps last iteration's target while that bin is free, instead of
     /// sampling a new one every iteration. Measured on the real corpus, seed 0: with it the

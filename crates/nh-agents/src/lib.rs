@@ -55,6 +55,7 @@
 //!   panic; bad configurations, word lists, devices and model files are errors.
 
 mod actor_critic;
+mod adam;
 mod best_so_far;
 mod bin_log_probs;
 mod cem;
