@@ -213,21 +213,20 @@ mod tests {
             }
             flat(&vs)
         };
+        let restore_weights = || {
+            tch::no_grad(|| {
+                for (mut p, saved) in vs.trainable_variables().into_iter().zip(&saved_weights) {
+                    p.copy_(saved);
+                }
+            });
+        };
         let first = run(&mut adam);
-        tch::no_grad(|| {
-            for (mut p, saved) in vs.trainable_variables().into_iter().zip(&saved_weights) {
-                p.copy_(saved);
-            }
-        });
+        restore_weights();
         adam.restore(&saved_moments);
         assert_eq!(run(&mut adam), first);
         // Without the moments, the same weights take different steps (a fresh Adam's first
         // step is the full learning rate on every parameter).
-        tch::no_grad(|| {
-            for (mut p, saved) in vs.trainable_variables().into_iter().zip(&saved_weights) {
-                p.copy_(saved);
-            }
-        });
+        restore_weights();
         let mut fresh = Adam::new(&vs, 1e-2);
         assert_ne!(run(&mut fresh), first);
     }

@@ -72,10 +72,15 @@ impl BestSoFar {
         }
     }
 
-    /// Copies the best network into `policy` and its moments into `optimizer`, which goes on at
-    /// the (shrunk) learning rate.
-    pub(crate) fn restore(&self, policy: &mut Net, optimizer: &mut Adam) {
+    /// Copies the best network into `policy`.
+    pub(crate) fn restore(&self, policy: &mut Net) {
         policy.copy_from(&self.network);
+    }
+
+    /// After a collapse: restores the best network and copies its moments into `optimizer`,
+    /// which goes on at the (shrunk) learning rate.
+    pub(crate) fn roll_back(&self, policy: &mut Net, optimizer: &mut Adam) {
+        self.restore(policy);
         optimizer.restore(&self.moments);
         optimizer.set_learning_rate(self.learning_rate);
     }
@@ -138,7 +143,7 @@ mod tests {
         assert_eq!(guard.learning_rate(), 0.1);
         assert!(guard.observe(&second, &optimizer, 799));
         assert!((guard.learning_rate() - 0.05).abs() < 1e-12);
-        guard.restore(&mut second, &mut optimizer);
+        guard.roll_back(&mut second, &mut optimizer);
         assert_eq!(values(&first), values(&second));
         assert_eq!(optimizer.save().values(), at_best.values());
         assert_eq!(guard.collisions(), Some(394));

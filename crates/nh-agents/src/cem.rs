@@ -95,7 +95,7 @@ pub fn train_cem(
         let done = stats.collisions == 0;
         let collapsed = best.observe(&policy, &optimizer, stats.collisions);
         if collapsed {
-            best.restore(&mut policy, &mut optimizer);
+            best.roll_back(&mut policy, &mut optimizer);
             log_collapse(iteration, stats.collisions, &best);
         }
         let fit_now = !done && !collapsed;
@@ -141,7 +141,7 @@ pub fn train_cem(
         }
     }
     if best.collisions() != Some(0) {
-        best.restore(&mut policy, &mut optimizer);
+        best.restore(&mut policy);
     }
     let record = setup.record("cem", config, metrics.len());
     let model = NeuralHash::from_policy(policy, setup.encoder, setup.env.observation, record);
