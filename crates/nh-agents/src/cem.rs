@@ -37,7 +37,7 @@ use crate::metrics::IterationMetrics;
 use crate::net::Net;
 use crate::neural_hash::NeuralHash;
 use crate::rollout::table_only;
-use crate::sampling::scalar;
+use crate::sampling::{scalar, shuffle};
 use crate::seeds::{Stream, rng};
 use crate::train::{Clock, TrainOutcome, TrainSetup, log_start, record_iteration};
 use crate::{Error, Result};
@@ -361,13 +361,6 @@ fn fit(
         }
     }
     total / steps as f64
-}
-
-/// Fisher-Yates shuffle from the seed-local stream.
-fn shuffle(values: &mut [usize], rng: &mut impl Rng) {
-    for i in (1..values.len()).rev() {
-        values.swap(i, rng.random_range(0..=i));
-    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use safetensors::{Dtype, SafeTensors};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::device::device_name;
 use crate::net::NetSpec;
 use crate::{Error, Result};
 
@@ -97,6 +98,27 @@ pub struct TrainingRecord {
     pub config: serde_json::Value,
     /// Iterations (or epochs) actually run.
     pub iterations_run: usize,
+}
+
+impl TrainingRecord {
+    /// The record of a run of `algorithm` with `config` (any serializable configuration).
+    pub(crate) fn new(
+        algorithm: &str,
+        seed: u64,
+        device: tch::Device,
+        env: Option<EnvConfig>,
+        config: &impl Serialize,
+        iterations_run: usize,
+    ) -> TrainingRecord {
+        TrainingRecord {
+            algorithm: algorithm.to_owned(),
+            seed,
+            device: device_name(device),
+            env,
+            config: serde_json::to_value(config).expect("configs serialize to JSON"),
+            iterations_run,
+        }
+    }
 }
 
 /// Where the training data and code came from; given by the caller at save time.

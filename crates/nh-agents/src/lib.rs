@@ -64,6 +64,7 @@ mod config;
 mod device;
 mod error;
 mod inputs;
+mod learner;
 mod metrics;
 mod net;
 mod neural_hash;
@@ -91,6 +92,7 @@ pub use device::{
     DeviceChoice, LIBTORCH_VERSION, LibtorchInfo, device_name, libtorch_info, set_libtorch_threads,
 };
 pub use error::{Error, Result};
+pub use learner::Learner;
 pub use metrics::{EpochMetrics, IterationMetrics};
 pub use neural_hash::{DEFAULT_HASH_BATCH, NeuralHash};
 pub use pg::train_pg;

@@ -15,6 +15,7 @@
 
 use std::collections::BTreeMap;
 
+use nh_encode::IndexEncoder;
 use rand::Rng;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
@@ -40,6 +41,26 @@ pub(crate) struct NetSpec {
 }
 
 impl NetSpec {
+    /// A network reading `encoder`'s word ids, plus `occupancy` dense inputs (0 for word-only
+    /// observations), through `hidden` layers into `outputs` (split as `factors` for a
+    /// factorized head): the one place a spec is built for an encoder.
+    pub fn for_encoder(
+        encoder: &IndexEncoder,
+        occupancy: usize,
+        hidden: &[usize],
+        outputs: usize,
+        factors: Option<(usize, usize)>,
+    ) -> NetSpec {
+        NetSpec {
+            vocab: encoder.vocab_size(),
+            pad_id: pad_index(encoder),
+            occupancy,
+            hidden: hidden.to_vec(),
+            outputs,
+            factors,
+        }
+    }
+
     /// Widths of every layer's output, the output layer last.
     fn widths(&self) -> Vec<usize> {
         let last = match self.factors {
@@ -113,6 +134,11 @@ impl NetSpec {
         }
         Ok(())
     }
+}
+
+/// The padding id of an encoder as a table row index.
+pub(crate) fn pad_index(encoder: &IndexEncoder) -> usize {
+    usize::try_from(encoder.pad_id()).expect("nh-encode's padding id is non-negative")
 }
 
 /// A batch of network inputs, already on the network's device.

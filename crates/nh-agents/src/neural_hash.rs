@@ -11,12 +11,10 @@ use crate::checkpoint::{
     ModelMetadata, ModelProvenance, TrainingRecord, WEIGHTS_FILE, WeightsRecord,
 };
 use crate::config::ModelConfig;
-use crate::device::device_name;
 use crate::inputs::WordIds;
-use crate::net::{Net, NetSpec};
+use crate::net::{Net, NetSpec, pad_index};
 use crate::rust_forward::RustNeuralHash;
 use crate::seeds::{Stream, rng};
-use crate::train::pad_index;
 use crate::{Error, Result};
 
 /// Words per forward pass of [`NeuralHash::hash_batch`] unless changed with
@@ -94,23 +92,10 @@ impl NeuralHash {
         device: Device,
     ) -> Result<NeuralHash> {
         model.validate()?;
-        let spec = NetSpec {
-            vocab: encoder.vocab_size(),
-            pad_id: pad_index(encoder),
-            occupancy: 0,
-            hidden: model.hidden.clone(),
-            outputs: bins,
-            factors: model.output_factors(bins)?,
-        };
+        let spec =
+            NetSpec::for_encoder(encoder, 0, &model.hidden, bins, model.output_factors(bins)?);
         let net = Net::init(spec, device, &mut rng(seed, Stream::PolicyInit))?;
-        let training = TrainingRecord {
-            algorithm: "untrained".to_owned(),
-            seed,
-            device: device_name(device),
-            env: None,
-            config: serde_json::to_value(model).expect("configs serialize to JSON"),
-            iterations_run: 0,
-        };
+        let training = TrainingRecord::new("untrained", seed, device, None, model, 0);
         Ok(NeuralHash::from_policy(
             net,
             encoder,

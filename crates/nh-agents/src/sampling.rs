@@ -7,6 +7,13 @@
 use rand::Rng;
 use tch::{Kind, Tensor};
 
+/// Fisher-Yates shuffle from a seed-local stream (mini-batch orders).
+pub(crate) fn shuffle(values: &mut [usize], rng: &mut impl Rng) {
+    for i in (1..values.len()).rev() {
+        values.swap(i, rng.random_range(0..=i));
+    }
+}
+
 /// Draws one category per row of `probs` (rows x categories, non-negative, any device).
 ///
 /// Rows need not sum to one (masked rows are fine) but must have a positive sum.

@@ -8,7 +8,6 @@
 use nh_encode::IndexEncoder;
 use nh_env::ObservationMode;
 use nh_metrics::PyStrHash;
-use rand::Rng;
 use tch::{Device, Tensor};
 
 use crate::checkpoint::TrainingRecord;
@@ -18,9 +17,9 @@ use crate::inputs::WordIds;
 use crate::metrics::EpochMetrics;
 use crate::net::{Net, NetSpec};
 use crate::neural_hash::NeuralHash;
-use crate::sampling::{argmax_rows, scalar};
+use crate::sampling::{argmax_rows, scalar, shuffle};
 use crate::seeds::{Stream, rng};
-use crate::train::{Clock, adam, pad_index};
+use crate::train::{Clock, adam};
 use crate::{Error, Result};
 
 /// Words per forward pass when measuring accuracy.
@@ -66,14 +65,8 @@ pub fn train_supervised(
         WordIds::new(encoder, train),
         WordIds::new(encoder, held_out),
     );
-    let spec = NetSpec {
-        vocab: encoder.vocab_size(),
-        pad_id: pad_index(encoder),
-        occupancy: 0,
-        hidden: config.model.hidden.clone(),
-        outputs: config.bins,
-        factors: config.model.output_factors(config.bins)?,
-    };
+    let factors = config.model.output_factors(config.bins)?;
+    let spec = NetSpec::for_encoder(encoder, 0, &config.model.hidden, config.bins, factors);
     let net = Net::init(spec, device, &mut rng(seed, Stream::PolicyInit))?;
     let mut optimizer = adam(net.var_store(), config.learning_rate, None)?;
     let mut batch_rng = rng(seed, Stream::Batches);
@@ -82,9 +75,7 @@ pub fn train_supervised(
     let clock = Clock::start();
     let mut epochs = Vec::with_capacity(config.epochs);
     for epoch in 0..config.epochs {
-        for i in (1..order.len()).rev() {
-            order.swap(i, batch_rng.random_range(0..=i));
-        }
+        shuffle(&mut order, &mut batch_rng);
         let (mut total, mut batches) = (0.0, 0usize);
         for part in order.chunks(config.batch_size) {
             let targets: Vec<i64> = part.iter().map(|&w| train_labels[w] as i64).collect();
@@ -107,14 +98,7 @@ pub fn train_supervised(
         progress(&row);
         epochs.push(row);
     }
-    let record = TrainingRecord {
-        algorithm: "supervised".to_owned(),
-        seed,
-        device: device_name(device),
-        env: None,
-        config: serde_json::to_value(config).expect("configs serialize to JSON"),
-        iterations_run: epochs.len(),
-    };
+    let record = TrainingRecord::new("supervised", seed, device, None, config, epochs.len());
     let model = NeuralHash::from_policy(net, encoder, ObservationMode::WordOnly, record);
     Ok(SupervisedOutcome { model, epochs })
 }

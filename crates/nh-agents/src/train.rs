@@ -47,18 +47,12 @@ impl TrainSetup<'_> {
 
     /// A critic's or Q network's shape: `outputs` values through a full head.
     pub(crate) fn value_spec(&self, model: &ModelConfig, outputs: usize) -> NetSpec {
-        NetSpec {
-            vocab: self.encoder.vocab_size(),
-            pad_id: pad_index(self.encoder),
-            occupancy: if self.env.observation.shows_table() {
-                self.env.bins
-            } else {
-                0
-            },
-            hidden: model.hidden.clone(),
-            outputs,
-            factors: None,
-        }
+        let occupancy = if self.env.observation.shows_table() {
+            self.env.bins
+        } else {
+            0
+        };
+        NetSpec::for_encoder(self.encoder, occupancy, &model.hidden, outputs, None)
     }
 
     /// The training record stored in the model.
@@ -68,14 +62,14 @@ impl TrainSetup<'_> {
         config: &impl Serialize,
         iterations_run: usize,
     ) -> TrainingRecord {
-        TrainingRecord {
-            algorithm: algorithm.to_owned(),
-            seed: self.seed,
-            device: device_name(self.device),
-            env: Some(self.env.clone()),
-            config: serde_json::to_value(config).expect("configs serialize to JSON"),
+        TrainingRecord::new(
+            algorithm,
+            self.seed,
+            self.device,
+            Some(self.env.clone()),
+            config,
             iterations_run,
-        }
+        )
     }
 
     /// Whether the time limit, if any, has passed.
@@ -95,11 +89,6 @@ impl TrainSetup<'_> {
         }
         Ok(())
     }
-}
-
-/// The padding id of an encoder as a table row index.
-pub(crate) fn pad_index(encoder: &IndexEncoder) -> usize {
-    usize::try_from(encoder.pad_id()).expect("nh-encode's padding id is non-negative")
 }
 
 /// A trained model and its learning curve.

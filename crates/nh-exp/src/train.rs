@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use nh_agents::{
-    AcConfig, CemConfig, Device, IterationMetrics, ModelProvenance, NeuralHash, PgConfig,
-    SacConfig, SupervisedConfig, TrainSetup,
+    Device, IterationMetrics, Learner, ModelProvenance, NeuralHash, SupervisedConfig, TrainSetup,
 };
 use nh_corpus::Corpus;
 use nh_encode::{Alphabet, DEFAULT_MAX_LEN, IndexEncoder};
@@ -84,30 +83,14 @@ pub fn run_task(
         done += 1;
         on_iteration(done);
     };
-    let outcome = match panel.algo {
-        Algo::Pg => nh_agents::train_pg(
-            &setup,
-            &learner_config::<PgConfig>(panel, "iterations")?,
-            &mut progress,
-        ),
-        Algo::Ac => nh_agents::train_actor_critic(
-            &setup,
-            &learner_config::<AcConfig>(panel, "iterations")?,
-            &mut progress,
-        ),
-        Algo::Sac => nh_agents::train_sac(
-            &setup,
-            &learner_config::<SacConfig>(panel, "iterations")?,
-            &mut progress,
-        ),
-        Algo::Cem => nh_agents::train_cem(
-            &setup,
-            &learner_config::<CemConfig>(panel, "iterations")?,
-            &mut progress,
-        ),
+    let learner = match panel.algo {
+        Algo::Pg => Learner::Pg(learner_config(panel, "iterations")?),
+        Algo::Ac => Learner::ActorCritic(learner_config(panel, "iterations")?),
+        Algo::Sac => Learner::Sac(learner_config(panel, "iterations")?),
+        Algo::Cem => Learner::Cem(learner_config(panel, "iterations")?),
         Algo::Supervised => unreachable!("handled above"),
-    }
-    .map_err(agent_err)?;
+    };
+    let outcome = learner.train(&setup, &mut progress).map_err(agent_err)?;
     let rows = &outcome.metrics;
     let curve = |f: fn(&IterationMetrics) -> f64| rows.iter().map(f).collect::<Vec<_>>();
     let mut curves = BTreeMap::new();
