@@ -23,9 +23,20 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "nh-bench",
+        &[
+            "nh-corpus",
+            "nh-encode",
+            "nh-env",
+            "nh-metrics",
+            "nh-agents",
+        ],
+    ),
+    (
         "nh-cli",
         &[
             "nh-exp",
+            "nh-bench",
             "nh-corpus",
             "nh-encode",
             "nh-env",

@@ -59,20 +59,23 @@ pub enum Error {
         /// The learner's error.
         source: nh_agents::Error,
     },
+    /// The requested device is not available (e.g. `--device cuda` without a GPU).
+    #[error("choosing the device: {0}")]
+    Device(#[source] nh_agents::Error),
+    /// libtorch refused the thread count a run asked for.
+    #[error("setting libtorch to {threads} threads: {source}")]
+    Threads {
+        /// Threads asked for.
+        threads: usize,
+        /// libtorch's error.
+        source: nh_agents::Error,
+    },
     /// Drawing a figure failed.
     #[error("drawing {path}: {message}")]
     Plot {
         /// The figure file.
         path: PathBuf,
         /// The plotting backend's message.
-        message: String,
-    },
-    /// A benchmark step failed.
-    #[error("benchmark, {stage}: {message}")]
-    Bench {
-        /// Which step.
-        stage: String,
-        /// What went wrong.
         message: String,
     },
     /// Serializing a result failed.

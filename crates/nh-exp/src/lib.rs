@@ -5,7 +5,8 @@
 //! need). [`reproduce`] trains every (panel, seed) in parallel with rayon, then writes
 //! `results/<figure>/<run-id>/`: the resolved config, per-seed CSV curves, aggregate CSVs (mean and 95%
 //! CI), the PNG figure, `summary.json`, `summary.md` and `metadata.json` (commit, seeds, device,
-//! libtorch, corpus). [`replot`] draws a finished run's figure again from those files. [`bench`] measures speed (`nh bench`, written to `docs/PERFORMANCE.md`).
+//! libtorch, corpus). [`replot`] draws a finished run's figure again from those files. Speed
+//! measurements (`nh bench`) are nh-bench's job, not this crate's.
 //!
 //! ```
 //! use std::path::Path;
@@ -38,7 +39,6 @@
 //!   the cores; learners are seed-local, so parallel runs equal sequential ones.
 //! - Every RL panel records Python's hash on its own word sets: the paper's reference line.
 
-pub mod bench;
 mod config;
 mod error;
 mod metadata;
@@ -56,10 +56,10 @@ pub use config::{
     Algo, Experiment, Generalization, Origin, Panel, Profile, Schedule, experiment_path,
 };
 pub use error::{Error, Result};
-pub use metadata::git_commit;
+pub use metadata::{git_commit, utc_stamps};
 pub use reference::{Reference, python_reference};
 pub use replot::replot;
-pub use rundir::{RunDir, write_new_file};
+pub use rundir::{Existing, RunDir, write_file};
 pub use runner::{
     FIGURES, FigureRun, Progress, ReproduceOptions, corpus_json, figure_list, reproduce,
 };

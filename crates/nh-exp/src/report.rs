@@ -11,7 +11,7 @@ use crate::config::{Algo, Experiment, Origin, Panel};
 use crate::plot::{CurveSet, HLine, Subplot, draw_figure};
 use crate::records::{Column, aggregate_csv};
 use crate::reference::Reference;
-use crate::rundir::{RunDir, place_new_file};
+use crate::rundir::{Existing, RunDir, place_file};
 use crate::task::{GeneralizationResult, TaskOutput};
 use crate::{Error, Result};
 
@@ -185,7 +185,7 @@ pub(crate) fn draw_run_figure(
         .map_or_else(|| exp.figure.clone(), |n| n.to_string_lossy().into_owned());
     let tmp = png.with_file_name(format!(".{name}.partial.png"));
     draw_figure(&tmp, &rows, &text)?;
-    place_new_file(&tmp, png)
+    place_file(&tmp, png, Existing::Refuse)
 }
 
 fn figure_row(panel: &Panel, data: &PanelCurves) -> [Subplot; 2] {

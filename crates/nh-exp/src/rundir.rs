@@ -1,4 +1,5 @@
-//! Run directories under `results/<figure>/<run-id>/` and atomic, never-overwriting file writes.
+//! Run directories under `results/<figure>/<run-id>/`, and the workspace's one atomic file writer
+//! (never overwriting results; replacing a regenerated document only when asked).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -51,18 +52,31 @@ impl RunDir {
         &self.id
     }
 
-    /// Writes `name` inside the run directory atomically; see [`write_new_file`].
+    /// Writes the new file `name` inside the run directory atomically; see [`write_file`].
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<PathBuf> {
         let path = self.path.join(name);
-        write_new_file(&path, bytes)?;
+        write_file(&path, bytes, Existing::Refuse)?;
         Ok(path)
     }
 }
 
-/// Writes a new file atomically: to a temporary name beside it, then a rename. Fails when the
-/// file already exists, so earlier results are never overwritten.
-pub fn write_new_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    if path.exists() {
+/// Whether a write may replace a file that is already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// Fail with [`Error::WouldOverwrite`]: results are never overwritten.
+    Refuse,
+    /// Replace it (a document regenerated on purpose, e.g. docs/PERFORMANCE.md).
+    Replace,
+}
+
+/// Writes `bytes` to `path` atomically: to a temporary name beside it, synced, then moved into
+/// place, so that readers never see a half-written file.
+///
+/// # Errors
+/// [`Error::WouldOverwrite`] when `path` exists and `existing` is [`Existing::Refuse`];
+/// [`Error::Io`] naming the file that could not be written.
+pub fn write_file(path: &Path, bytes: &[u8], existing: Existing) -> Result<()> {
+    if existing == Existing::Refuse && path.exists() {
         return Err(Error::WouldOverwrite(path.to_path_buf()));
     }
     let file_name = path
@@ -78,14 +92,19 @@ pub fn write_new_file(path: &Path, bytes: &[u8]) -> Result<()> {
     file.write_all(bytes).map_err(io)?;
     file.sync_all().map_err(io)?;
     drop(file);
-    place_new_file(&tmp, path)
+    place_file(&tmp, path, existing)
 }
 
-/// Moves a finished temporary file to `path`, failing (and removing `tmp`) when `path` exists.
+/// Moves a finished temporary file to `path`; `tmp` is gone afterwards, whatever happens.
 ///
-/// hard_link + remove refuses to replace a file that appeared meanwhile (rename would not).
-pub fn place_new_file(tmp: &Path, path: &Path) -> Result<()> {
-    std::fs::hard_link(tmp, path).map_err(|source| {
+/// With [`Existing::Refuse`], hard_link + remove refuses to replace a file that appeared
+/// meanwhile (rename would not).
+pub fn place_file(tmp: &Path, path: &Path, existing: Existing) -> Result<()> {
+    let placed = match existing {
+        Existing::Refuse => std::fs::hard_link(tmp, path),
+        Existing::Replace => std::fs::rename(tmp, path),
+    };
+    placed.map_err(|source| {
         let _ = std::fs::remove_file(tmp);
         if source.kind() == std::io::ErrorKind::AlreadyExists {
             Error::WouldOverwrite(path.to_path_buf())
@@ -96,6 +115,9 @@ pub fn place_new_file(tmp: &Path, path: &Path) -> Result<()> {
             }
         }
     })?;
+    if existing == Existing::Replace {
+        return Ok(());
+    }
     std::fs::remove_file(tmp).map_err(|source| Error::Io {
         path: tmp.to_path_buf(),
         source,
@@ -123,5 +145,22 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(leftovers, vec!["x.csv".to_owned()]);
+    }
+
+    #[test]
+    fn documents_are_replaced_atomically() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("PERFORMANCE.md");
+        write_file(&path, b"old", Existing::Replace).unwrap();
+        write_file(&path, b"new", Existing::Replace).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, [std::ffi::OsString::from("PERFORMANCE.md")]);
+        let missing = dir.path().join("missing/x.md");
+        let err = write_file(&missing, b"x", Existing::Replace).unwrap_err();
+        assert!(err.to_string().contains("missing"), "{err}");
     }
 }

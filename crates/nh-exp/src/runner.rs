@@ -88,11 +88,7 @@ pub fn reproduce(
             exp.with_profile(&opts.profile)
         })
         .collect::<Result<Vec<_>>>()?;
-    let device = opts.device.resolve().map_err(|source| Error::Agent {
-        panel: "device".into(),
-        seed: 0,
-        source,
-    })?;
+    let device = opts.device.resolve().map_err(Error::Device)?;
     let corpus = Corpus::load(opts.corpus.as_deref())?;
     let mut runs = Vec::new();
     for (mut exp, about) in experiments {
@@ -132,11 +128,9 @@ fn run_figure(
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let parallel = opts.parallel.unwrap_or(cores).clamp(1, tasks.len().max(1));
     // libtorch's intra-op pool is process-wide: split the cores between concurrent tasks.
-    nh_agents::set_libtorch_threads((cores / parallel).max(1)).map_err(|source| Error::Agent {
-        panel: "threads".into(),
-        seed: 0,
-        source,
-    })?;
+    let threads = (cores / parallel).max(1);
+    nh_agents::set_libtorch_threads(threads)
+        .map_err(|source| Error::Threads { threads, source })?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(parallel)
         .build()

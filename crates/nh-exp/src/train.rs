@@ -319,7 +319,11 @@ pub fn save_model(
     if let Some(words) = train_words {
         let mut text = words.join("\n");
         text.push('\n');
-        crate::rundir::write_new_file(&dir.join(TRAIN_WORDS_FILE), text.as_bytes())?;
+        crate::rundir::write_file(
+            &dir.join(TRAIN_WORDS_FILE),
+            text.as_bytes(),
+            crate::rundir::Existing::Refuse,
+        )?;
     }
     Ok(())
 }

@@ -13,6 +13,11 @@ pub trait BinHasher {
     /// Short name for reports, e.g. `xxh3`.
     fn name(&self) -> &str;
 
+    /// Whether this is CPython's own string hash ([`PyStrHash`]); the others are Rust's.
+    fn is_cpython(&self) -> bool {
+        false
+    }
+
     /// The bin of `word` in a table of `m` bins, in `0..m`. Implementations may panic when
     /// `m == 0`.
     fn bin(&self, word: &str, m: usize) -> usize;
@@ -26,6 +31,10 @@ pub trait BinHasher {
 impl BinHasher for PyStrHash {
     fn name(&self) -> &str {
         PyStrHash::name(self)
+    }
+
+    fn is_cpython(&self) -> bool {
+        true
     }
 
     fn bin(&self, word: &str, m: usize) -> usize {
@@ -149,6 +158,8 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), 5);
+        let cpython: Vec<bool> = hashers.iter().map(|h| h.is_cpython()).collect();
+        assert_eq!(cpython, [true, false, false, false, false]);
         for hasher in &hashers {
             for m in [1, 2, 7, 1000] {
                 for word in ["", "a", "hash", "collision", "éèê", "日本"] {

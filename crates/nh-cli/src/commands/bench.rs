@@ -1,13 +1,12 @@
 //! `nh bench`: the speed benchmarks of docs/PERFORMANCE.md (inference, training, perfect hashes,
 //! throughput), printed as markdown and optionally written to a file.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use nh_agents::DeviceChoice;
-use nh_exp::bench::{
-    BenchOptions, BenchReport, Section, Trainer, TrainingCase, run_bench, write_replacing,
-};
+use nh_bench::{BenchOptions, BenchReport, Section, Trainer, TrainingCase, run_bench};
+use nh_exp::{Existing, git_commit, utc_stamps, write_file};
 
 /// Arguments of `nh bench`.
 #[derive(Debug, clap::Args)]
@@ -80,11 +79,11 @@ pub fn run(args: &Args) -> Result<()> {
     let markdown = report.to_markdown();
     print!("{markdown}");
     if let Some(path) = &args.write {
-        write_replacing(path, &markdown)?;
+        write_file(path, markdown.as_bytes(), Existing::Replace)?;
         eprintln!("[bench] wrote {}", path.display());
     }
     if let Some(path) = &args.json {
-        write_replacing(path, &report.to_json())?;
+        write_file(path, report.to_json().as_bytes(), Existing::Replace)?;
         eprintln!("[bench] wrote {}", path.display());
     }
     Ok(())
@@ -130,6 +129,8 @@ fn options(args: &Args) -> BenchOptions {
         sections: args.only.clone().unwrap_or_else(|| preset.sections.clone()),
         seed: args.seed,
         command: command_line(),
+        commit: git_commit(Path::new(".")),
+        date: utc_stamps().1,
         ..preset
     }
 }

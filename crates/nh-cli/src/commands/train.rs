@@ -7,7 +7,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use nh_agents::DeviceChoice;
 use nh_corpus::Corpus;
 use nh_exp::{
-    Algo, Origin, Panel, Schedule, TaskContext, git_commit, run_task, save_model, write_new_file,
+    Algo, Existing, Origin, Panel, Schedule, TaskContext, git_commit, run_task, save_model,
+    write_file,
 };
 
 /// Arguments of `nh train`.
@@ -138,7 +139,11 @@ pub fn run(args: &Args) -> Result<()> {
         &model,
         output.train_words.as_deref(),
     )?;
-    write_new_file(&args.out.join("metrics.csv"), &output.metrics_csv)?;
+    write_file(
+        &args.out.join("metrics.csv"),
+        &output.metrics_csv,
+        Existing::Refuse,
+    )?;
     let last = |name: &str| output.curves.get(name).and_then(|c| c.last().copied());
     // Iterations run, when a time limit may have cut them short.
     let iterations_run = time_limit.and(output.curves.get("reward").map(Vec::len));

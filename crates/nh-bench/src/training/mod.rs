@@ -8,17 +8,21 @@
 use std::time::Instant;
 
 use nh_agents::{
-    CemConfig, Device, ModelConfig, NeuralHash, PgConfig, PgEstimator, TrainOutcome, TrainSetup,
+    CemConfig, Device, Learner, ModelConfig, NeuralHash, PgConfig, PgEstimator, TrainOutcome,
+    TrainSetup,
 };
 use nh_encode::IndexEncoder;
 use nh_env::{EnvConfig, WordSchedule};
 use nh_metrics::expected_collisions;
 use serde::{Deserialize, Serialize};
 
+use crate::error::agent;
 use crate::{Error, Result};
 
+pub(crate) mod markdown;
+
 /// Iterations of the calibration run.
-const CALIBRATION_ITERATIONS: usize = 3;
+pub const CALIBRATION_ITERATIONS: usize = 3;
 
 /// A learner configuration whose speed to a perfect hash is measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -73,75 +77,95 @@ impl Trainer {
         }
     }
 
-    /// The configuration, in words, for the report.
-    pub fn describe(self) -> &'static str {
+    /// The learner this trainer runs on `model` for at most `iterations` iterations, stopping at
+    /// zero collisions: nh-agents' defaults except where the trainer says otherwise.
+    pub fn learner(self, model: &ModelConfig, iterations: usize) -> Learner {
+        let pg = |estimator, entropy_coef| {
+            Learner::Pg(PgConfig {
+                model: model.clone(),
+                iterations,
+                estimator,
+                entropy_coef,
+                stop_at_zero_collisions: true,
+                ..PgConfig::default()
+            })
+        };
+        let cem = |model: ModelConfig| {
+            Learner::Cem(CemConfig {
+                model,
+                iterations,
+                ..CemConfig::default()
+            })
+        };
         match self {
-            Trainer::PaperPg => {
-                "REINFORCE weighted by the episode's total reward (the paper), Adam 5e-3, one episode per update"
-            }
-            Trainer::PerStepPg => {
-                "REINFORCE weighted by each step's own reward, Adam 5e-3, one episode per update"
-            }
-            Trainer::SymmetricPg => {
-                "REINFORCE weighted +1/-1 by whether a word is alone in its sampled bin, entropy bonus 0.01 \
-                 (as in experiments/fig7.toml), Adam 5e-3, one episode per update"
-            }
-            Trainer::Cem => {
-                "cross-entropy method: keep the argmax bins that are alone; every other word keeps its previous \
-                 target while that bin is free, else samples a free bin from the policy; fit with cross-entropy \
-                 (Adam 3e-2, full batch)"
-            }
-            Trainer::CemFactorized => {
-                "the same cross-entropy method with a factorized output head: N = M1 x M2 bins \
-                 (M1 the divisor of N nearest sqrt(N)), two softmax heads, bin = a * M2 + b; Adam 3e-2"
-            }
+            Trainer::PaperPg => pg(PgEstimator::Paper, 0.0),
+            Trainer::PerStepPg => pg(PgEstimator::PerStep, 0.0),
+            // The entropy bonus of experiments/fig7.toml's symmetric panel.
+            Trainer::SymmetricPg => pg(PgEstimator::Symmetric, 0.01),
+            Trainer::Cem => cem(model.clone()),
+            Trainer::CemFactorized => cem(model.clone().factorized()),
         }
     }
 
-    /// Trains on `setup` for at most `iterations` iterations, stopping at zero collisions.
-    fn train(
-        self,
-        setup: &TrainSetup<'_>,
-        model: &ModelConfig,
-        iterations: usize,
-    ) -> nh_agents::Result<TrainOutcome> {
-        let pg = |estimator, entropy_coef| PgConfig {
-            model: model.clone(),
-            iterations,
-            estimator,
-            entropy_coef,
-            stop_at_zero_collisions: true,
-            ..PgConfig::default()
-        };
-        let mut quiet = |_: &nh_agents::IterationMetrics| {};
-        match self {
-            Trainer::PaperPg => {
-                nh_agents::train_pg(setup, &pg(PgEstimator::Paper, 0.0), &mut quiet)
-            }
-            Trainer::PerStepPg => {
-                nh_agents::train_pg(setup, &pg(PgEstimator::PerStep, 0.0), &mut quiet)
-            }
-            Trainer::SymmetricPg => {
-                nh_agents::train_pg(setup, &pg(PgEstimator::Symmetric, 0.01), &mut quiet)
-            }
-            Trainer::Cem => {
-                let config = CemConfig {
-                    model: model.clone(),
-                    iterations,
-                    ..CemConfig::default()
-                };
-                nh_agents::train_cem(setup, &config, &mut quiet)
-            }
-            Trainer::CemFactorized => {
-                let config = CemConfig {
-                    model: model.clone().factorized(),
-                    iterations,
-                    ..CemConfig::default()
-                };
-                nh_agents::train_cem(setup, &config, &mut quiet)
-            }
+    /// The configuration, in words, for the report: written from the values
+    /// [`learner`](Trainer::learner) sets, so that it cannot drift from them.
+    pub fn describe(self) -> String {
+        match self.learner(&ModelConfig::default(), 0) {
+            Learner::Pg(config) => describe_pg(&config),
+            Learner::Cem(config) if self == Trainer::CemFactorized => format!(
+                "the same cross-entropy method with a factorized output head: N = M1 x M2 bins \
+                 (M1 the divisor of N nearest sqrt(N)), two softmax heads, bin = a * M2 + b; \
+                 Adam {:e}",
+                config.learning_rate
+            ),
+            Learner::Cem(config) => describe_cem(&config),
+            other => unreachable!("the benchmark has no trainer of {other:?}"),
         }
     }
+}
+
+/// A policy-gradient configuration in words.
+fn describe_pg(config: &PgConfig) -> String {
+    let weights = match config.estimator {
+        PgEstimator::Paper => "by the episode's total reward (the paper)",
+        PgEstimator::RewardToGo => "by the rewards from its step to the episode's end",
+        PgEstimator::PerStep => "by each step's own reward",
+        PgEstimator::Symmetric => "+1/-1 by whether a word is alone in its sampled bin",
+    };
+    let entropy = if config.entropy_coef > 0.0 {
+        format!(
+            ", entropy bonus {} (as in experiments/fig7.toml)",
+            config.entropy_coef
+        )
+    } else {
+        String::new()
+    };
+    let episodes = match config.episodes_per_update {
+        1 => "one episode per update".to_owned(),
+        n => format!("{n} episodes per update"),
+    };
+    format!(
+        "REINFORCE weighted {weights}{entropy}, Adam {:e}, {episodes}",
+        config.learning_rate
+    )
+}
+
+/// A cross-entropy-method configuration in words.
+fn describe_cem(config: &CemConfig) -> String {
+    let movers = if config.sticky_targets {
+        "every other word keeps its previous target while that bin is free, else samples a free \
+         bin from the policy"
+    } else {
+        "every other word samples a free bin from the policy"
+    };
+    let batch = config
+        .batch_size
+        .map_or_else(|| "full batch".to_owned(), |b| format!("batches of {b}"));
+    format!(
+        "cross-entropy method: keep the argmax bins that are alone; {movers}; fit with \
+         cross-entropy (Adam {:e}, {batch})",
+        config.learning_rate
+    )
 }
 
 impl std::str::FromStr for Trainer {
@@ -151,12 +175,10 @@ impl std::str::FromStr for Trainer {
         Trainer::ALL
             .into_iter()
             .find(|t| t.id() == s.trim())
-            .ok_or_else(|| Error::Bench {
-                stage: "options".to_owned(),
-                message: format!(
-                    "unknown trainer `{s}` (expected pg-paper, pg-per-step, pg-symmetric, cem or \
-                     cem-factorized)"
-                ),
+            .ok_or_else(|| Error::UnknownName {
+                what: "trainer",
+                name: s.to_owned(),
+                expected: "pg-paper, pg-per-step, pg-symmetric, cem or cem-factorized",
             })
     }
 }
@@ -249,16 +271,13 @@ pub fn train_to_zero(
         device,
         time_limit: None,
     };
-    let agent_err = |source| Error::Agent {
-        panel: format!("bench:{}:{n}", trainer.name()),
-        seed: inputs.seed,
-        source,
-    };
+    let agent_err = agent(format!("training {} on {n} words", trainer.name()));
     let run = |iterations| -> Result<(TrainOutcome, f64)> {
         let start = Instant::now();
         let outcome = trainer
-            .train(&setup, inputs.model, iterations)
-            .map_err(agent_err)?;
+            .learner(inputs.model, iterations)
+            .train(&setup, &mut |_| {})
+            .map_err(&agent_err)?;
         Ok((outcome, start.elapsed().as_secs_f64()))
     };
     let calibration_iterations = CALIBRATION_ITERATIONS.min(inputs.max_iterations);
@@ -325,11 +344,40 @@ mod tests {
     use nh_encode::Alphabet;
 
     #[test]
-    fn descriptions_quote_the_learning_rate_the_trainers_use() {
+    fn descriptions_quote_the_values_the_trainers_use() {
         let adam = format!("Adam {:e}", CemConfig::default().learning_rate);
         for trainer in [Trainer::Cem, Trainer::CemFactorized] {
             assert!(trainer.describe().contains(&adam), "{adam}");
         }
+        let adam = format!("Adam {:e}", PgConfig::default().learning_rate);
+        for trainer in [Trainer::PaperPg, Trainer::PerStepPg, Trainer::SymmetricPg] {
+            assert!(trainer.describe().contains(&adam), "{adam}");
+        }
+        // The texts of docs/PERFORMANCE.md, as long as nh-agents' defaults stay what they are.
+        assert_eq!(
+            Trainer::PaperPg.describe(),
+            "REINFORCE weighted by the episode's total reward (the paper), Adam 5e-3, one \
+             episode per update"
+        );
+        assert_eq!(
+            Trainer::Cem.describe(),
+            "cross-entropy method: keep the argmax bins that are alone; every other word keeps \
+             its previous target while that bin is free, else samples a free bin from the \
+             policy; fit with cross-entropy (Adam 3e-2, full batch)"
+        );
+        let sticky = CemConfig {
+            sticky_targets: false,
+            batch_size: Some(256),
+            ..CemConfig::default()
+        };
+        assert!(describe_cem(&sticky).ends_with(
+            "samples a free bin from the policy; fit with cross-entropy (Adam 3e-2, batches of 256)"
+        ));
+        let symmetric = Trainer::SymmetricPg.describe();
+        assert!(
+            symmetric.contains("entropy bonus 0.01 (as in"),
+            "{symmetric}"
+        );
     }
 
     /// `n` distinct lowercase words: `i` written in base 26 after an `x`.

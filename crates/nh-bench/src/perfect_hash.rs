@@ -1,12 +1,16 @@
 //! Minimal perfect hashes (`ptr_hash`, `ph`'s FMPH and PHast) next to a NeuralHash trained to
 //! zero collisions on the same keys: build or training time, bits per key, query time.
 
+use std::fmt::Write;
+
 use nh_agents::NeuralHash;
 use nh_metrics::{MinimalPerfectHash, MphKind};
 use serde::{Deserialize, Serialize};
 
-use super::timing::{median, time_repeated};
-use super::training::{TrainingRow, collisions};
+use crate::method::PerfectHashMethod;
+use crate::table::{Align, Table, sig3, thousands, times};
+use crate::timing::{median, time_repeated};
+use crate::training::{TrainingRow, collisions};
 use crate::{Error, Result};
 
 /// Queries per query-time measurement of a minimal perfect hash (rounded to whole passes).
@@ -19,8 +23,8 @@ const NEURAL_SINGLE_QUERIES: usize = 1_000;
 pub struct PerfectHashRow {
     /// Keys (and, for the NeuralHash, bins).
     pub keys: usize,
-    /// `ptr_hash`, `ph-fmph`, `ph-phast` or `NeuralHash (<trainer>)`.
-    pub method: String,
+    /// A minimal perfect hash or a NeuralHash.
+    pub method: PerfectHashMethod,
     /// Build seconds (minimal perfect hashes) or training seconds (NeuralHash); `None` when the
     /// model was not trained in this run.
     pub build_seconds: Option<f64>,
@@ -37,14 +41,14 @@ pub struct PerfectHashRow {
 /// Builds every minimal perfect hash kind over `keys`, checks it, and times its queries.
 ///
 /// # Errors
-/// [`Error::Bench`] when a build fails or a result is not a bijection onto `0..n`.
+/// [`Error::PerfectHash`] when a build fails or a result is not a bijection onto `0..n`.
 pub fn measure_mphfs(keys: &[String], repeats: usize) -> Result<Vec<PerfectHashRow>> {
     let rounds = (MPHF_QUERIES / keys.len().max(1)).max(1);
     MphKind::ALL
         .iter()
         .map(|&kind| {
-            let fail = |message: String| Error::Bench {
-                stage: format!("perfect hash {}", kind.name()),
+            let fail = |message: String| Error::PerfectHash {
+                kind: kind.name(),
                 message,
             };
             let mphf = MinimalPerfectHash::build(kind, keys).map_err(|e| fail(e.to_string()))?;
@@ -61,7 +65,7 @@ pub fn measure_mphfs(keys: &[String], repeats: usize) -> Result<Vec<PerfectHashR
                 .collect();
             Ok(PerfectHashRow {
                 keys: keys.len(),
-                method: kind.name().to_owned(),
+                method: PerfectHashMethod::Minimal { mph: kind },
                 build_seconds: Some(mphf.build_time().as_secs_f64()),
                 bits_per_key: mphf.bits_per_key(),
                 query_ns: median(&queries),
@@ -89,19 +93,111 @@ pub fn measure_neural(
             std::hint::black_box(model.hash(key));
         }
     });
-    let method = match training {
-        Some(row) => format!("NeuralHash ({})", row.trainer.name()),
-        None => "NeuralHash (untrained)".to_owned(),
-    };
     PerfectHashRow {
         keys: keys.len(),
-        method,
+        method: PerfectHashMethod::NeuralHash {
+            trainer: training.map(|row| row.trainer),
+        },
         build_seconds: training.map(|row| row.seconds),
         bits_per_key: model.parameter_count() as f64 * 32.0 / n as f64,
         query_ns: single.median_s() * 1e9 / single_keys.len().max(1) as f64,
         batched_query_ns: Some(batched.median_s() * 1e9 / n as f64),
         collisions: collisions(&model.hash_words(keys)),
     }
+}
+
+/// Section 4: every structure over every key set.
+pub(crate) fn render(out: &mut String, rows: &[PerfectHashRow]) {
+    let _ = writeln!(out, "## 4. Perfect hashes side by side\n");
+    let _ = writeln!(
+        out,
+        "The same key sets as the training section. Minimal perfect hashes from nh-metrics \
+         (`ptr_hash` 2 and `ph` 0.11, checked to be bijections onto 0..N): build seconds, size, and \
+         one-key-at-a-time query time over about 2 million queries. NeuralHash: the fastest model of \
+         the training section that reached zero collisions on the CPU (else the one with fewest \
+         collisions, or an untrained one when training did not run): its training seconds, its \
+         float32 parameters per key, and query time one word at a time (`hash`, up to 1,000 words) \
+         and in batches over the whole set.\n"
+    );
+    let mut table = Table::new(&[
+        ("keys", Align::Right),
+        ("method", Align::Left),
+        ("build / train s", Align::Right),
+        ("bits/key", Align::Right),
+        ("query ns", Align::Right),
+        ("batched ns/key", Align::Right),
+        ("collisions", Align::Right),
+    ]);
+    for row in rows {
+        table.push(perfect_hash_row(row));
+    }
+    let _ = writeln!(out, "{}", table.to_markdown());
+}
+
+fn perfect_hash_row(row: &PerfectHashRow) -> Vec<String> {
+    vec![
+        thousands(row.keys as u64),
+        row.method.to_string(),
+        row.build_seconds.map_or_else(|| "-".to_owned(), sig3),
+        sig3(row.bits_per_key),
+        sig3(row.query_ns),
+        row.batched_query_ns.map_or_else(|| "-".to_owned(), sig3),
+        thousands(row.collisions as u64),
+    ]
+}
+
+/// The perfect-hash sentence of "What the numbers mean".
+pub(crate) fn meaning(rows: &[PerfectHashRow]) -> Vec<String> {
+    let is_neural = |r: &PerfectHashRow| r.method.is_neural();
+    // The largest key set with a perfect NeuralHash, else the largest one.
+    let perfect = rows
+        .iter()
+        .filter(|r| is_neural(r) && r.collisions == 0)
+        .map(|r| r.keys)
+        .max();
+    let Some(largest) = perfect.or_else(|| rows.iter().map(|r| r.keys).max()) else {
+        return Vec::new();
+    };
+    let at = |f: &dyn Fn(&PerfectHashRow) -> bool| {
+        rows.iter()
+            .filter(|r| r.keys == largest && f(r))
+            .collect::<Vec<_>>()
+    };
+    let mphfs = at(&|r| !is_neural(r));
+    let neural = at(&is_neural);
+    let (Some(smallest), Some(nh)) = (
+        mphfs
+            .iter()
+            .min_by(|a, b| a.bits_per_key.total_cmp(&b.bits_per_key)),
+        neural.first(),
+    ) else {
+        return Vec::new();
+    };
+    let fastest = mphfs
+        .iter()
+        .min_by(|a, b| a.query_ns.total_cmp(&b.query_ns))
+        .unwrap_or(smallest);
+    let quality = if nh.collisions == 0 {
+        "a perfect".to_owned()
+    } else {
+        format!(
+            "a not yet perfect ({} collisions)",
+            thousands(nh.collisions as u64)
+        )
+    };
+    vec![format!(
+        "For {} keys a minimal perfect hash needs {} bits per key ({}) and answers a query in {} ns \
+         ({}); {quality} NeuralHash stores {} bits of parameters per key ({} more) and answers one \
+         word in {} ns.",
+        thousands(largest as u64),
+        sig3(smallest.bits_per_key),
+        smallest.method,
+        sig3(fastest.query_ns),
+        fastest.method,
+        sig3(nh.bits_per_key),
+        times(nh.bits_per_key / smallest.bits_per_key),
+        sig3(nh.query_ns)
+    )]
 }
 
 #[cfg(test)]
@@ -114,8 +210,9 @@ mod tests {
     fn every_kind_is_checked_and_sized() {
         let keys: Vec<String> = (0..500).map(|i| format!("key-{i}")).collect();
         let rows = measure_mphfs(&keys, 1).unwrap();
-        let names: Vec<&str> = rows.iter().map(|r| r.method.as_str()).collect();
-        assert_eq!(names, ["ptr_hash", "ph-fmph", "ph-phast"]);
+        let kinds: Vec<PerfectHashMethod> = rows.iter().map(|r| r.method).collect();
+        let expected = MphKind::ALL.map(|mph| PerfectHashMethod::Minimal { mph });
+        assert_eq!(kinds, expected);
         for row in &rows {
             assert_eq!((row.keys, row.collisions), (500, 0));
             assert!(row.bits_per_key > 1.0 && row.bits_per_key < 64.0, "{row:?}");
@@ -133,7 +230,7 @@ mod tests {
             .unwrap();
         let keys: Vec<String> = ["ab", "cd", "ef", "gh"].map(String::from).to_vec();
         let row = measure_neural(&keys, &model, None, 1);
-        assert_eq!(row.method, "NeuralHash (untrained)");
+        assert_eq!(row.method, PerfectHashMethod::NeuralHash { trainer: None });
         assert_eq!(row.bits_per_key, model.parameter_count() as f64 * 8.0);
         // vocab = 4 x 27 + 1 padding row; 109 x 8 + 8 + 8 x 10 + 10 parameters.
         assert_eq!(model.parameter_count(), 109 * 8 + 8 + 80 + 10);

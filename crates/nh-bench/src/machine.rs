@@ -1,10 +1,6 @@
 //! What the benchmark ran on: CPU, cores, memory, libtorch, commit and date.
 
-use std::path::Path;
-
 use serde::{Deserialize, Serialize};
-
-use crate::metadata::{git_commit, utc_stamps};
 
 /// The machine and code behind one benchmark run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -31,8 +27,8 @@ pub struct MachineInfo {
 }
 
 impl MachineInfo {
-    /// Reads /proc, libtorch and git (the repository containing `repo`).
-    pub fn probe(repo: &Path) -> MachineInfo {
+    /// Reads /proc and libtorch; `commit` and `date` are the caller's.
+    pub fn probe(commit: &str, date: &str) -> MachineInfo {
         let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
         let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
         MachineInfo {
@@ -45,8 +41,8 @@ impl MachineInfo {
             memory_gib: memory_gib(&meminfo),
             libtorch: nh_agents::libtorch_info(),
             cuda_device: None,
-            commit: git_commit(repo),
-            date: utc_stamps().1,
+            commit: commit.to_owned(),
+            date: date.to_owned(),
             load_at_start: load_average(),
         }
     }

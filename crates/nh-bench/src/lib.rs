@@ -1,16 +1,42 @@
-//! `nh bench`: how fast neural hashing is, measured against CPython's hash, Rust's hashes and
-//! minimal perfect hashes in one run, and written as the markdown of `docs/PERFORMANCE.md`.
+//! nh-bench: how fast neural hashing is, measured against CPython's hash, Rust's hashes and
+//! minimal perfect hashes in one run, and rendered as the markdown of `docs/PERFORMANCE.md`
+//! (`nh bench`).
 //!
 //! Sections ([`Section`]): inference (a NeuralHash of the paper's architecture hashing the same
 //! words as the baselines, with its GFLOP/s against libtorch's GEMM rate), training (time to a
 //! zero-collision NeuralHash per trainer), perfect hashes (`ptr_hash`, FMPH, PHast next to the
 //! trained NeuralHash) and throughput (nh-env and nh-encode). Every figure is the median of
 //! repeated runs; ratios are computed from figures of the same run.
+//!
+//! ```
+//! use nh_bench::{BenchOptions, Section, Throughput, run_bench};
+//!
+//! // `nh bench --quick --only throughput`: the environment and encoder loops, a second or two.
+//! let options = BenchOptions {
+//!     sections: vec!["throughput".parse::<Section>()?],
+//!     ..BenchOptions::quick()
+//! };
+//! let report = run_bench(&options, &mut |line| eprintln!("{line}"))?;
+//! let episode = report.throughput.iter().find(|r| r.what == Throughput::PlayEpisode);
+//! assert!(episode.is_some_and(|r| r.per_second > 0.0));
+//! assert!(report.to_markdown().contains("## 5. Environment and encoder throughput"));
+//! # Ok::<(), nh_bench::Error>(())
+//! ```
+//!
+//! Design choices:
+//! - Every row says what it measured as a type ([`HashMethod`], [`PerfectHashMethod`],
+//!   [`Throughput`], [`Trainer`]); the report matches on those, never on the text it prints.
+//! - Each section's module owns its measurement and its markdown; `report.rs` is the skeleton.
+//! - nh-bench writes no files and runs no git: the caller passes the commit and date
+//!   ([`BenchOptions::commit`], [`BenchOptions::date`]) and writes the markdown and JSON it gets.
 
 mod efficiency;
+mod error;
 mod inference;
 mod large_table;
 mod machine;
+mod method;
+mod paper;
 mod perfect_hash;
 mod python;
 mod report;
@@ -21,8 +47,7 @@ mod training;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Instant;
 
@@ -32,16 +57,17 @@ use nh_encode::{Alphabet, DEFAULT_MAX_LEN, OneHotEncoder};
 use serde::{Deserialize, Serialize};
 
 pub use efficiency::{EfficiencyReport, ForwardFlops, GemmProbe, forward_flops};
+pub use error::{Error, Result};
 pub use inference::{InferenceReport, InferenceRow};
 pub use large_table::{LargeTableReport, LargeTableRow};
 pub use machine::MachineInfo;
+pub use method::{FactorizedHead, Forward, HashMethod, PerfectHashMethod};
 pub use perfect_hash::PerfectHashRow;
 pub use python::{PythonOutcome, PythonTimings};
-pub use throughput::ThroughputRow;
+pub use report::{BenchReport, CorpusSummary};
+pub use throughput::{Throughput, ThroughputRow};
 pub use timing::Timing;
 pub use training::{Trainer, TrainingCase, TrainingRow};
-
-use crate::{Error, Result};
 
 /// A part of the benchmark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -87,10 +113,14 @@ impl FromStr for Section {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Section> {
-        Section::ALL.into_iter().find(|section| section.name() == s.trim()).ok_or_else(|| Error::Bench {
-            stage: "options".to_owned(),
-            message: format!("unknown section `{s}` (expected inference, training, perfect-hash or throughput)"),
-        })
+        Section::ALL
+            .into_iter()
+            .find(|section| section.name() == s.trim())
+            .ok_or_else(|| Error::UnknownName {
+                what: "section",
+                name: s.to_owned(),
+                expected: "inference, training, perfect-hash or throughput",
+            })
     }
 }
 
@@ -130,8 +160,11 @@ pub struct BenchOptions {
     pub seed: u64,
     /// The command line, recorded in the report.
     pub command: String,
-    /// A folder inside the git checkout (for the commit).
-    pub repo: PathBuf,
+    /// Git commit of the code measured (`-dirty` with uncommitted changes); the caller reads it,
+    /// nh-bench runs no git.
+    pub commit: String,
+    /// When the run started, RFC 3339 UTC; the caller's clock, like the commit.
+    pub date: String,
 }
 
 impl BenchOptions {
@@ -171,7 +204,8 @@ impl BenchOptions {
             throughput_seconds: 0.2,
             seed: 0,
             command: "nh bench".to_owned(),
-            repo: PathBuf::from("."),
+            commit: "unknown".to_owned(),
+            date: "unknown".to_owned(),
         }
     }
 
@@ -203,70 +237,6 @@ impl BenchOptions {
     }
 }
 
-/// The corpus a run used.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CorpusSummary {
-    /// Source name.
-    pub name: String,
-    /// SHA-256 of its bytes.
-    pub sha256: String,
-    /// Distinct words.
-    pub words: usize,
-    /// Whether it is the paper's 466,550-word list.
-    pub paper: bool,
-}
-
-/// Everything one `nh bench` run measured.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct BenchReport {
-    /// Machine, libtorch, commit, date.
-    pub machine: MachineInfo,
-    /// The command line.
-    pub command: String,
-    /// The corpus.
-    pub corpus: CorpusSummary,
-    /// Seed of samples, models and trainers.
-    pub seed: u64,
-    /// Repetitions per measurement.
-    pub repeats: usize,
-    /// The inference section.
-    pub inference: Option<InferenceReport>,
-    /// The trainers used, in order.
-    pub trainers: Vec<Trainer>,
-    /// The training section.
-    pub training: Vec<TrainingRow>,
-    /// The perfect-hash section.
-    pub perfect_hash: Vec<PerfectHashRow>,
-    /// The throughput section.
-    pub throughput: Vec<ThroughputRow>,
-    /// Things that were skipped or adjusted, in words.
-    pub notes: Vec<String>,
-    /// /proc/loadavg's load averages when the run ended.
-    pub load_at_end: Option<String>,
-    /// Wall-clock seconds of the whole run.
-    pub seconds: f64,
-}
-
-impl BenchReport {
-    /// The report as markdown (the contents of docs/PERFORMANCE.md).
-    pub fn to_markdown(&self) -> String {
-        report::render(self)
-    }
-
-    /// Every measurement as pretty-printed JSON.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("bench reports serialize to JSON")
-    }
-
-    /// A report saved by [`to_json`](BenchReport::to_json), e.g. to render it again.
-    ///
-    /// # Errors
-    /// [`Error::Bench`] naming the JSON error's line and column.
-    pub fn from_json(text: &str) -> Result<BenchReport> {
-        serde_json::from_str(text).map_err(|e| bench_err("reading a saved report", e))
-    }
-}
-
 /// Runs the selected sections; `log` receives one line per step.
 ///
 /// # Errors
@@ -275,11 +245,10 @@ pub fn run_bench(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<Be
     let started = Instant::now();
     let corpus = Corpus::load(options.corpus.as_deref())?;
     let alphabet = Alphabet::from_words(corpus.words());
-    let one_hot =
-        OneHotEncoder::new(alphabet, DEFAULT_MAX_LEN).map_err(|e| bench_err("encoder", e))?;
+    let one_hot = OneHotEncoder::new(alphabet, DEFAULT_MAX_LEN)?;
     let encoder = one_hot.index_encoder();
     let devices = devices(options.device)?;
-    let mut machine = MachineInfo::probe(&options.repo);
+    let mut machine = MachineInfo::probe(&options.commit, &options.date);
     if devices.iter().any(|d| d.is_cuda()) {
         machine.cuda_device = Some(cuda_name());
     }
@@ -364,11 +333,7 @@ pub fn run_bench(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<Be
                         options.seed,
                         Device::Cpu,
                     )
-                    .map_err(|source| Error::Agent {
-                        panel: "bench:perfect-hash".to_owned(),
-                        seed: options.seed,
-                        source,
-                    })?;
+                    .map_err(error::agent("perfect hash: an untrained model"))?;
                     report.perfect_hash.push(perfect_hash::measure_neural(
                         &keys,
                         &model,
@@ -404,41 +369,11 @@ pub fn run_bench(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<Be
     Ok(report)
 }
 
-/// Writes `text` to `path` through a temporary file in the same folder and a rename, so readers
-/// never see a half-written file. Replaces an existing file.
-///
-/// # Errors
-/// [`Error::Io`] naming the file.
-pub fn write_replacing(path: &Path, text: &str) -> Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.partial"));
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Io { path, source }
-    };
-    let mut file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-    file.write_all(text.as_bytes()).map_err(io(&tmp))?;
-    file.sync_all().map_err(io(&tmp))?;
-    drop(file);
-    std::fs::rename(&tmp, path).map_err(|source| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::Io {
-            path: path.to_path_buf(),
-            source,
-        }
-    })
-}
-
 /// The CPU, plus CUDA when chosen and available.
 fn devices(choice: DeviceChoice) -> Result<Vec<Device>> {
-    let resolved = choice.resolve().map_err(|source| Error::Agent {
-        panel: "bench:device".to_owned(),
-        seed: 0,
-        source,
-    })?;
+    let resolved = choice
+        .resolve()
+        .map_err(error::agent("choosing the device"))?;
     Ok(if resolved.is_cuda() {
         vec![Device::Cpu, resolved]
     } else {
@@ -493,13 +428,6 @@ fn keep_best(
         .is_none_or(|(current, _)| rank(&row) < rank(current))
     {
         best.insert(key, (row, model));
-    }
-}
-
-fn bench_err(stage: &str, error: impl fmt::Display) -> Error {
-    Error::Bench {
-        stage: stage.to_owned(),
-        message: error.to_string(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Environment and encoder throughput: the loops of nh-env's and nh-encode's criterion benches,
 //! timed inside the benchmark run so the report comes from one run.
 
+use std::fmt::Write;
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -12,21 +13,63 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::timing::rate_per_second;
-use crate::{Error, Result};
+use crate::Result;
+use crate::table::{Align, Table, millions, thousands};
+use crate::timing::rate_per_second;
 
 /// Words per episode and bins of the environment measurements (the paper's 1,000 x 1,000).
 const EPISODE: usize = 1000;
 /// Words per one-hot chunk.
 const ONE_HOT_CHUNK: usize = 1024;
 
+/// What a throughput figure measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Throughput {
+    /// `step` with word-only observations.
+    StepWordOnly,
+    /// `step` with word and occupancy observations.
+    StepWordAndOccupancy,
+    /// `play_episode` on the fixed words: the fast path trainers use.
+    PlayEpisode,
+    /// `score_actions`, without an environment.
+    ScoreActions,
+    /// A reset sampling a new episode's words, then `play_episode`.
+    SamplePlayEpisode,
+    /// nh-encode's `IndexEncoder::ids_batch`.
+    IndexEncoderIds,
+    /// nh-encode's `OneHotEncoder::encode_batch_into`.
+    OneHotEncoder,
+}
+
+impl Throughput {
+    /// The name in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Throughput::StepWordOnly => "step, word only",
+            Throughput::StepWordAndOccupancy => "step, word and occupancy",
+            Throughput::PlayEpisode => "play_episode",
+            Throughput::ScoreActions => "score_actions",
+            Throughput::SamplePlayEpisode => "sample + play_episode",
+            Throughput::IndexEncoderIds => "IndexEncoder ids",
+            Throughput::OneHotEncoder => "OneHotEncoder",
+        }
+    }
+
+    /// What one item is: environment `steps` or encoded `words`.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Throughput::IndexEncoderIds | Throughput::OneHotEncoder => "words",
+            _ => "steps",
+        }
+    }
+}
+
 /// One throughput figure.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ThroughputRow {
     /// What was measured.
-    pub name: String,
-    /// `steps` or `words`.
-    pub unit: String,
+    pub what: Throughput,
     /// Items per second (median of the rounds).
     pub per_second: f64,
     /// How it was measured.
@@ -38,7 +81,7 @@ pub struct ThroughputRow {
 /// of at least `min_seconds`.
 ///
 /// # Errors
-/// [`Error::Bench`] when the environment rejects its configuration (e.g. a pool under 1,000 words).
+/// [`Error::Env`] when the environment rejects its configuration (e.g. a pool under 1,000 words).
 pub fn measure_throughput(
     pool: &[String],
     words: &[String],
@@ -47,10 +90,6 @@ pub fn measure_throughput(
     repeats: usize,
     min_seconds: f64,
 ) -> Result<Vec<ThroughputRow>> {
-    let env_err = |e: nh_env::Error| Error::Bench {
-        stage: "environment throughput".to_owned(),
-        message: e.to_string(),
-    };
     let fixed: Vec<String> = pool.iter().take(EPISODE).cloned().collect();
     let encoder = FnEncoder::new(1, |word: &str, out: &mut [f32]| out[0] = word.len() as f32);
     let mut rng = ChaCha8Rng::seed_from_u64(1);
@@ -58,17 +97,17 @@ pub fn measure_throughput(
     let mut rewards = vec![0f32; EPISODE];
     let rate = |f: &mut dyn FnMut()| rate_per_second(repeats, min_seconds, EPISODE, f);
     let mut rows = Vec::new();
-    for (name, observation) in [
-        ("step, word only", ObservationMode::WordOnly),
+    for (what, observation) in [
+        (Throughput::StepWordOnly, ObservationMode::WordOnly),
         (
-            "step, word and occupancy",
+            Throughput::StepWordAndOccupancy,
             ObservationMode::WordAndOccupancy,
         ),
     ] {
         let config = EnvConfig::new(EPISODE, EPISODE)
             .with_schedule(WordSchedule::Fixed)
             .with_observation(observation);
-        let mut env = HashTableEnv::new(config, fixed.clone(), encoder).map_err(env_err)?;
+        let mut env = HashTableEnv::new(config, fixed.clone(), encoder)?;
         let mut obs = vec![0f32; env.observation_space().dim()];
         let per_second = rate(&mut || {
             env.reset(Some(0), &mut obs);
@@ -76,14 +115,13 @@ pub fn measure_throughput(
             black_box(total);
         });
         rows.push(row(
-            name,
-            "steps",
+            what,
             per_second,
             "reset + 1,000 `step` calls writing observations",
         ));
     }
     let config = EnvConfig::new(EPISODE, EPISODE).with_schedule(WordSchedule::Fixed);
-    let mut env = HashTableEnv::new(config, fixed, encoder).map_err(env_err)?;
+    let mut env = HashTableEnv::new(config, fixed, encoder)?;
     let mut obs = [0f32; 1];
     let per_second = rate(&mut || {
         env.reset(Some(0), &mut obs);
@@ -93,8 +131,7 @@ pub fn measure_throughput(
         );
     });
     rows.push(row(
-        "play_episode",
-        "steps",
+        Throughput::PlayEpisode,
         per_second,
         "reset + whole-episode scoring",
     ));
@@ -107,16 +144,14 @@ pub fn measure_throughput(
         ));
     });
     rows.push(row(
-        "score_actions",
-        "steps",
+        Throughput::ScoreActions,
         per_second,
         "scoring 1,000 actions without an environment",
     ));
     let shared: Arc<[String]> = pool.iter().cloned().collect();
     let pool_size = shared.len();
     let mut env =
-        HashTableEnv::with_shared_words(EnvConfig::new(EPISODE, EPISODE), shared, encoder)
-            .map_err(env_err)?;
+        HashTableEnv::with_shared_words(EnvConfig::new(EPISODE, EPISODE), shared, encoder)?;
     let mut seed = 0u64;
     let per_second = rate(&mut || {
         seed += 1;
@@ -127,24 +162,22 @@ pub fn measure_throughput(
         );
     });
     rows.push(row(
-        "sample + play_episode",
-        "steps",
+        Throughput::SamplePlayEpisode,
         per_second,
         &format!(
             "reset drawing 1,000 of {} words + whole-episode scoring",
-            super::table::thousands(pool_size as u64)
+            thousands(pool_size as u64)
         ),
     ));
     let per_second = rate_per_second(repeats, min_seconds, words.len(), || {
         black_box(index.ids_batch(words));
     });
     rows.push(row(
-        "IndexEncoder ids",
-        "words",
+        Throughput::IndexEncoderIds,
         per_second,
         &format!(
             "ids of {} words in one batch",
-            super::table::thousands(words.len() as u64)
+            thousands(words.len() as u64)
         ),
     ));
     let mut buffer = vec![0f32; ONE_HOT_CHUNK * one_hot.dim()];
@@ -156,24 +189,48 @@ pub fn measure_throughput(
         }
     });
     rows.push(row(
-        "OneHotEncoder",
-        "words",
+        Throughput::OneHotEncoder,
         per_second,
         &format!(
             "one-hot rows of {} words, 1,024 at a time",
-            super::table::thousands(words.len() as u64)
+            thousands(words.len() as u64)
         ),
     ));
     Ok(rows)
 }
 
-fn row(name: &str, unit: &str, per_second: f64, detail: &str) -> ThroughputRow {
+fn row(what: Throughput, per_second: f64, detail: &str) -> ThroughputRow {
     ThroughputRow {
-        name: name.to_owned(),
-        unit: unit.to_owned(),
+        what,
         per_second,
         detail: detail.to_owned(),
     }
+}
+
+/// Section 5: every throughput figure.
+pub(crate) fn render(out: &mut String, rows: &[ThroughputRow]) {
+    let _ = writeln!(out, "## 5. Environment and encoder throughput\n");
+    let _ = writeln!(
+        out,
+        "The loops of nh-env's and nh-encode's criterion benches (`cargo bench -p nh-env`, \
+         `cargo bench -p nh-encode`), timed in this run on one thread: episodes of 1,000 words into \
+         1,000 bins with random actions, and the inference words for the encoders.\n"
+    );
+    let mut table = Table::new(&[
+        ("what", Align::Left),
+        ("per second", Align::Right),
+        ("unit", Align::Left),
+        ("how", Align::Left),
+    ]);
+    for row in rows {
+        table.push(vec![
+            row.what.name().to_owned(),
+            millions(row.per_second),
+            row.what.unit().to_owned(),
+            row.detail.clone(),
+        ]);
+    }
+    let _ = writeln!(out, "{}", table.to_markdown());
 }
 
 #[cfg(test)]
@@ -194,7 +251,7 @@ mod tests {
             0.0,
         )
         .unwrap();
-        let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        let names: Vec<&str> = rows.iter().map(|r| r.what.name()).collect();
         assert_eq!(
             names,
             [
@@ -211,6 +268,9 @@ mod tests {
             rows.iter()
                 .all(|r| r.per_second > 0.0 && r.per_second.is_finite())
         );
+        let units: Vec<&str> = rows.iter().map(|r| r.what.unit()).collect();
+        assert_eq!(units[..5], ["steps"; 5]);
+        assert_eq!(units[5..], ["words"; 2]);
         assert!(rows[4].detail.contains("1,500"), "{}", rows[4].detail);
         let err = measure_throughput(
             &pool[..10],

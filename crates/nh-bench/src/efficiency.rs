@@ -1,7 +1,7 @@
 //! Floating-point work of the neural forward pass, and the GEMM throughput libtorch reaches for
 //! its layer shapes on this machine.
 //!
-//! nh-exp may not call libtorch directly (only nh-agents may), and nh-agents exposes no bare
+//! nh-bench may not call libtorch directly (only nh-agents may), and nh-agents exposes no bare
 //! matrix product. So the GEMM rate is measured *by difference* through `NeuralHash` itself: two
 //! models that differ only by extra layers of one shape hash the same words, and the extra time
 //! is the time of those layers' matrix products (`linear`: GEMM plus bias, then ReLU) at the
@@ -13,6 +13,7 @@ use nh_encode::IndexEncoder;
 use serde::{Deserialize, Serialize};
 
 use super::timing::{Timing, time_repeated};
+use crate::error::agent;
 use crate::{Error, Result};
 
 /// Floating-point operations per hashed word, by layer. A multiply-add counts 2; the
@@ -166,27 +167,20 @@ pub struct ProbeInputs<'a> {
 /// Measures the GEMM rates of the paper model's layer shapes on `device` by difference.
 ///
 /// # Errors
-/// [`Error::Agent`] when a probe model cannot be built.
+/// [`Error::NoHiddenLayer`] for a network without one; [`Error::Agent`] when a probe model
+/// cannot be built.
 pub fn probe_efficiency(inputs: &ProbeInputs<'_>, device: Device) -> Result<EfficiencyReport> {
     let n = inputs.words.len();
-    let last = *inputs.hidden.last().ok_or_else(|| Error::Bench {
-        stage: "efficiency".to_owned(),
-        message: "the model has no hidden layer".to_owned(),
-    })?;
-    let time_model =
-        |hidden: Vec<usize>, bins: usize| -> Result<Timing> {
-            let config = ModelConfig::mlp(hidden);
-            let mut model = NeuralHash::untrained(inputs.encoder, &config, bins, 0, device)
-                .map_err(|source| Error::Agent {
-                    panel: "bench:efficiency".to_owned(),
-                    seed: 0,
-                    source,
-                })?;
-            model.set_batch_size(inputs.batch);
-            Ok(time_repeated(inputs.repeats, || {
-                std::hint::black_box(model.hash_words(inputs.words));
-            }))
-        };
+    let last = *inputs.hidden.last().ok_or(Error::NoHiddenLayer)?;
+    let time_model = |hidden: Vec<usize>, bins: usize| -> Result<Timing> {
+        let config = ModelConfig::mlp(hidden);
+        let mut model = NeuralHash::untrained(inputs.encoder, &config, bins, 0, device)
+            .map_err(agent("efficiency probe"))?;
+        model.set_batch_size(inputs.batch);
+        Ok(time_repeated(inputs.repeats, || {
+            std::hint::black_box(model.hash_words(inputs.words));
+        }))
+    };
     // Same network with a single output: its time is everything but the 300 x M product.
     let narrow = time_model(inputs.hidden.to_vec(), 1)?;
     let output_gemm = GemmProbe {

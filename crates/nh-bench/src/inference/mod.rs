@@ -9,25 +9,27 @@ use nh_encode::IndexEncoder;
 use nh_metrics::baseline_hashers;
 use serde::{Deserialize, Serialize};
 
-use super::efficiency::{EfficiencyReport, ProbeInputs, forward_flops, mean_ids, probe_efficiency};
-use super::large_table::{LargeTableInputs, LargeTableReport, measure_large_table};
-use super::python::{PythonOutcome, time_cpython};
-use super::timing::{Timing, time_repeated};
-use crate::{Error, Result};
+use crate::Result;
+use crate::efficiency::{EfficiencyReport, ProbeInputs, forward_flops, mean_ids, probe_efficiency};
+use crate::error::agent;
+use crate::large_table::{LargeTableInputs, LargeTableReport, measure_large_table};
+use crate::method::{Forward, HashMethod};
+use crate::python::{PythonOutcome, time_cpython};
+use crate::timing::{Timing, time_repeated};
+
+mod markdown;
 
 /// One hash function hashing all words.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InferenceRow {
     /// The hash function.
-    pub method: String,
+    pub method: HashMethod,
     /// `cpu` or `cuda:0`.
     pub device: String,
     /// CPU threads it used.
     pub threads: usize,
     /// Seconds per pass over all words.
     pub timing: Timing,
-    /// Whether this is a NeuralHash row.
-    pub neural: bool,
 }
 
 /// Everything the inference section measured.
@@ -59,9 +61,12 @@ pub struct InferenceReport {
 }
 
 impl InferenceReport {
-    /// The first NeuralHash row on the CPU with all threads (the headline), if measured.
+    /// The paper's NeuralHash through libtorch on the CPU with all threads (the headline), if
+    /// measured.
     pub fn neural_cpu(&self) -> Option<&InferenceRow> {
-        self.rows.iter().find(|r| r.neural && r.device == "cpu")
+        self.rows
+            .iter()
+            .find(|r| r.method == HashMethod::PAPER && r.device == "cpu")
     }
 
     /// CPython's `for w in words: hash(w)` on fresh strings, median seconds, when measured.
@@ -98,16 +103,12 @@ pub struct InferenceInputs<'a> {
 /// Runs the inference section.
 ///
 /// # Errors
-/// [`Error::Agent`] when a model cannot be built or libtorch threads cannot be set.
+/// [`Error::Agent`](crate::Error::Agent) when a model cannot be built or libtorch threads cannot be set.
 pub fn measure_inference(
     inputs: &InferenceInputs<'_>,
     log: &mut dyn FnMut(&str),
 ) -> Result<InferenceReport> {
-    let agent_err = |source| Error::Agent {
-        panel: "bench:inference".to_owned(),
-        seed: 0,
-        source,
-    };
+    let agent_err = agent("inference");
     let words = inputs.words;
     let threads = nh_agents::libtorch_info().threads.max(1) as usize;
     let mean_ids = mean_ids(inputs.encoder, words);
@@ -122,7 +123,7 @@ pub fn measure_inference(
     let mut parameters = 0;
     for &device in inputs.devices {
         let mut model = NeuralHash::untrained(inputs.encoder, inputs.model, inputs.bins, 0, device)
-            .map_err(agent_err)?;
+            .map_err(&agent_err)?;
         model.set_batch_size(inputs.batch);
         parameters = model.parameter_count();
         let device_name = nh_agents::device_name(device);
@@ -135,27 +136,25 @@ pub fn measure_inference(
         let timing = time();
         let cpu_threads = if device == Device::Cpu { threads } else { 1 };
         rows.push(InferenceRow {
-            method: "NeuralHash".to_owned(),
+            method: HashMethod::PAPER,
             device: device_name.clone(),
             threads: cpu_threads,
             timing: timing.clone(),
-            neural: true,
         });
         if device == Device::Cpu && threads > 1 {
             log("inference: NeuralHash on cpu, 1 thread");
-            nh_agents::set_libtorch_threads(1).map_err(agent_err)?;
+            nh_agents::set_libtorch_threads(1).map_err(&agent_err)?;
             let single = time();
-            nh_agents::set_libtorch_threads(threads).map_err(agent_err)?;
+            nh_agents::set_libtorch_threads(threads).map_err(&agent_err)?;
             rows.push(InferenceRow {
-                method: "NeuralHash".to_owned(),
+                method: HashMethod::PAPER,
                 device: device_name.clone(),
                 threads: 1,
                 timing: single,
-                neural: true,
             });
         }
         if device == Device::Cpu {
-            rows.extend(cpu_variants(inputs, &model, threads, log).map_err(agent_err)?);
+            rows.extend(cpu_variants(inputs, &model, threads, log).map_err(&agent_err)?);
         }
         log(&format!("inference: GEMM probes on {device_name}"));
         let probe = ProbeInputs {
@@ -177,11 +176,13 @@ pub fn measure_inference(
             std::hint::black_box(sum);
         });
         rows.push(InferenceRow {
-            method: hasher.name().to_owned(),
+            method: HashMethod::Baseline {
+                name: hasher.name().to_owned(),
+                cpython: hasher.is_cpython(),
+            },
             device: "cpu".to_owned(),
             threads: 1,
             timing,
-            neural: false,
         });
     }
     let python = match inputs.python {
@@ -204,7 +205,7 @@ pub fn measure_inference(
                 },
                 log,
             )
-            .map_err(agent_err)?,
+            .map_err(&agent_err)?,
         ),
         None => None,
     };
@@ -233,12 +234,11 @@ fn cpu_variants(
 ) -> nh_agents::Result<Vec<InferenceRow>> {
     let words = inputs.words;
     let rust_threads = rayon::current_num_threads();
-    let row = |method: String, threads: usize, timing: Timing| InferenceRow {
-        method,
+    let row = |forward, factors, threads: usize, timing: Timing| InferenceRow {
+        method: HashMethod::NeuralHash { forward, factors },
         device: "cpu".to_owned(),
         threads,
         timing,
-        neural: true,
     };
     let mut rows = Vec::new();
     log("inference: NeuralHash, pure-Rust forward pass");
@@ -246,7 +246,7 @@ fn cpu_variants(
     let timing = time_repeated(inputs.repeats, || {
         std::hint::black_box(rust.hash_words(words));
     });
-    rows.push(row(RUST_FORWARD.to_owned(), rust_threads, timing));
+    rows.push(row(Forward::PureRust, None, rust_threads, timing));
     let factorized_config = inputs.model.clone().factorized();
     let mut factorized = NeuralHash::untrained(
         inputs.encoder,
@@ -256,33 +256,22 @@ fn cpu_variants(
         Device::Cpu,
     )?;
     factorized.set_batch_size(inputs.batch);
-    let head = factorized_head_name(factorized.architecture().factors);
-    log(&format!("inference: NeuralHash, {head}"));
+    let factors = factorized.architecture().factors;
+    let method = HashMethod::NeuralHash {
+        forward: Forward::Libtorch,
+        factors,
+    };
+    log(&format!("inference: {method}"));
     let timing = time_repeated(inputs.repeats, || {
         std::hint::black_box(factorized.hash_words(words));
     });
-    rows.push(row(format!("NeuralHash, {head}"), libtorch_threads, timing));
+    rows.push(row(Forward::Libtorch, factors, libtorch_threads, timing));
     let rust = factorized.to_rust()?;
     let timing = time_repeated(inputs.repeats, || {
         std::hint::black_box(rust.hash_words(words));
     });
-    rows.push(row(
-        format!("NeuralHash, {head}, pure Rust"),
-        rust_threads,
-        timing,
-    ));
+    rows.push(row(Forward::PureRust, factors, rust_threads, timing));
     Ok(rows)
-}
-
-/// The method name of the pure-Rust forward pass with the paper's head.
-pub(super) const RUST_FORWARD: &str = "NeuralHash, pure-Rust forward (ndarray)";
-
-/// "factorized head 25 x 40" (or "full head").
-pub(super) fn factorized_head_name(factors: Option<(usize, usize)>) -> String {
-    match factors {
-        Some((rows, cols)) => format!("factorized head {rows} x {cols}"),
-        None => "full head".to_owned(),
-    }
 }
 
 #[cfg(test)]
@@ -313,40 +302,47 @@ mod tests {
             (neural.device.as_str(), neural.timing.samples_s.len()),
             ("cpu", 1)
         );
-        let baselines: Vec<&str> = report
+        let baselines: Vec<String> = report
             .rows
             .iter()
-            .filter(|r| !r.neural)
-            .map(|r| r.method.as_str())
+            .filter(|r| !r.method.is_neural())
+            .map(|r| r.method.to_string())
             .collect();
         assert_eq!(baselines.len(), 5);
         assert!(
-            baselines.contains(&"xxh3") && baselines.contains(&"std-siphash13"),
+            baselines.contains(&"xxh3".to_owned())
+                && baselines.contains(&"std-siphash13".to_owned()),
             "{baselines:?}"
         );
+        let cpython = report
+            .rows
+            .iter()
+            .filter(|r| matches!(r.method, HashMethod::Baseline { cpython: true, .. }))
+            .count();
+        assert_eq!(cpython, 1);
         assert_eq!(
             report.parameters,
             217 * 32 + 32 + 32 * 32 + 32 + 32 * 50 + 50
         );
-        let neural: Vec<&str> = report
+        let neural: Vec<String> = report
             .rows
             .iter()
-            .filter(|r| r.neural)
-            .map(|r| r.method.as_str())
+            .filter(|r| r.method.is_neural())
+            .map(|r| r.method.to_string())
             .collect();
         assert_eq!(
             neural,
             [
                 "NeuralHash",
                 "NeuralHash",
-                RUST_FORWARD,
+                "NeuralHash, pure-Rust forward (ndarray)",
                 "NeuralHash, factorized head 5 x 10",
                 "NeuralHash, factorized head 5 x 10, pure Rust"
             ]
         );
         let large = report.large_table.as_ref().unwrap();
         assert_eq!((large.words, large.bins, large.batch), (100, 600, 64));
-        let factors: Vec<_> = large.rows.iter().map(|r| r.factors).collect();
+        let factors: Vec<_> = large.rows.iter().map(|r| r.method.factors()).collect();
         assert_eq!(factors, [None, Some((24, 25)), Some((24, 25))]);
         assert_eq!(
             large.full_head().unwrap().parameters,

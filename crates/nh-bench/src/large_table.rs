@@ -7,7 +7,7 @@ use nh_agents::{Device, ModelConfig, NeuralHash};
 use nh_encode::IndexEncoder;
 use serde::{Deserialize, Serialize};
 
-use super::inference::factorized_head_name;
+use super::method::{FactorizedHead, Forward, HashMethod};
 use super::table::{Align, Table, sig3, thousands, times};
 use super::timing::{Timing, time_repeated};
 
@@ -27,10 +27,8 @@ pub struct LargeTableReport {
 /// One head on the large table.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LargeTableRow {
-    /// The head and forward pass.
-    pub method: String,
-    /// (M1, M2) of a factorized head.
-    pub factors: Option<(usize, usize)>,
+    /// The head and forward pass (a NeuralHash).
+    pub method: HashMethod,
     /// Scalar parameters of the network.
     pub parameters: usize,
     /// Seconds per pass over the words.
@@ -67,18 +65,19 @@ pub fn measure_large_table(
         let mut model = NeuralHash::untrained(inputs.encoder, &config, bins, 0, Device::Cpu)?;
         model.set_batch_size(batch);
         let factors = model.architecture().factors;
-        let head = if factors.is_some() {
-            factorized_head_name(factors)
-        } else {
-            "the paper's full head".to_owned()
-        };
+        let head = factors.map_or_else(
+            || "the paper's full head".to_owned(),
+            |f| FactorizedHead(f).to_string(),
+        );
         log(&format!("inference: {bins} bins, {head}"));
         let timing = time_repeated(inputs.repeats, || {
             std::hint::black_box(model.hash_words(words));
         });
         rows.push(LargeTableRow {
-            method: format!("NeuralHash, {head}"),
-            factors,
+            method: HashMethod::NeuralHash {
+                forward: Forward::Libtorch,
+                factors,
+            },
             parameters: model.parameter_count(),
             timing,
         });
@@ -88,8 +87,10 @@ pub fn measure_large_table(
                 std::hint::black_box(rust.hash_words(words));
             });
             rows.push(LargeTableRow {
-                method: format!("NeuralHash, {head}, pure Rust"),
-                factors,
+                method: HashMethod::NeuralHash {
+                    forward: Forward::PureRust,
+                    factors,
+                },
                 parameters: model.parameter_count(),
                 timing,
             });
@@ -106,14 +107,14 @@ pub fn measure_large_table(
 impl LargeTableReport {
     /// The paper's full head, when measured.
     pub fn full_head(&self) -> Option<&LargeTableRow> {
-        self.rows.iter().find(|r| r.factors.is_none())
+        self.rows.iter().find(|r| r.method.factors().is_none())
     }
 
     /// The fastest factorized-head row.
     pub fn fastest_factorized(&self) -> Option<&LargeTableRow> {
         self.rows
             .iter()
-            .filter(|r| r.factors.is_some())
+            .filter(|r| r.method.factors().is_some())
             .min_by(|a, b| a.timing.median_s().total_cmp(&b.timing.median_s()))
     }
 
@@ -145,9 +146,14 @@ impl LargeTableReport {
         ]);
         for row in &self.rows {
             let seconds = row.timing.median_s();
-            let outputs = row.factors.map_or(self.bins, |(m1, m2)| m1 + m2);
+            let outputs = row.method.factors().map_or(self.bins, |(m1, m2)| m1 + m2);
+            // The paper's head is this table's reference: it is named, not just "NeuralHash".
+            let label = match row.method.factors() {
+                None => "NeuralHash, the paper's full head".to_owned(),
+                Some(_) => row.method.to_string(),
+            };
             table.push(vec![
-                row.method.clone(),
+                label,
                 thousands((last * outputs) as u64),
                 thousands(row.parameters as u64),
                 sig3(seconds * 1e3),
