@@ -1,12 +1,14 @@
 //! `cargo xtask data`: the paper's exact word list (dwyl/english-words `words.txt`) into `data/`.
 //!
-//! Downloaded with `curl` from a pinned commit to a temporary file, checked against the known
-//! SHA-256 (nh-corpus does the hashing), then renamed into place; a wrong or partial download never lands as `data/words.txt`.
+//! Downloaded with `curl` from a pinned commit to a temporary file, checked against its line of
+//! the checksum manifest `data/SHA256SUMS` (which nh-corpus compiles in, and which the loader
+//! reads too), then renamed into place; a wrong or partial download never lands as
+//! `data/words.txt`. `data/README.md` says what lives in `data/`.
 
 use std::process::Command;
 
 use anyhow::{Result, bail};
-use nh_corpus::{PAPER_SHA256, file_sha256_hex};
+use nh_corpus::{PAPER_FILE_NAME, PAPER_SHA256, file_sha256_hex};
 
 use crate::setup::repo_root;
 
@@ -16,7 +18,7 @@ const PINNED_COMMIT: &str = "20f5cc9b3f0ccc8ce45d814c532b7c2031bba31c";
 /// Fetches and verifies `data/words.txt`; does nothing when a verified copy is already there.
 pub fn fetch_paper_corpus() -> Result<()> {
     let data = repo_root().join("data");
-    let target = data.join("words.txt");
+    let target = data.join(PAPER_FILE_NAME);
     if target.exists() && file_sha256_hex(&target)? == PAPER_SHA256 {
         eprintln!(
             "xtask data: {} is already the paper's corpus",
@@ -25,9 +27,10 @@ pub fn fetch_paper_corpus() -> Result<()> {
         return Ok(());
     }
     std::fs::create_dir_all(&data)?;
-    let partial = data.join("words.txt.partial");
-    let url =
-        format!("https://raw.githubusercontent.com/dwyl/english-words/{PINNED_COMMIT}/words.txt");
+    let partial = data.join(format!("{PAPER_FILE_NAME}.partial"));
+    let url = format!(
+        "https://raw.githubusercontent.com/dwyl/english-words/{PINNED_COMMIT}/{PAPER_FILE_NAME}"
+    );
     eprintln!("xtask data: downloading {url}");
     let status = Command::new("curl")
         .args([

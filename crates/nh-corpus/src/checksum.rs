@@ -1,4 +1,5 @@
-//! SHA-256 digests of corpus bytes and files, and the digest of the paper's word list.
+//! SHA-256 digests of corpus bytes and files, and the checksum manifest of `data/` (whose
+//! `words.txt` line is the digest of the paper's word list).
 
 use std::io::Read;
 use std::path::Path;
@@ -7,8 +8,17 @@ use sha2::{Digest, Sha256};
 
 use crate::{Error, Result};
 
-/// SHA-256 of dwyl/english-words `words.txt` (466,550 words), the paper's corpus.
-pub const PAPER_SHA256: &str = "39a4ead879cc8283de87f2ec58e7b4b340d6caa724db1b52a91dccf2f273c5e7";
+/// `data/SHA256SUMS`: the checksum manifest of the files `cargo xtask data` puts in `data/`
+/// (`sha256sum` format: 64 hex digits, two spaces, the file name). The loader and xtask both read
+/// the paper's digest from it.
+pub const DATA_MANIFEST: &str = include_str!("../../../data/SHA256SUMS");
+
+/// SHA-256 of dwyl/english-words `words.txt` (466,550 words), the paper's corpus: the first line
+/// of [`DATA_MANIFEST`] (its format is checked by a test).
+pub const PAPER_SHA256: &str = DATA_MANIFEST.split_at(64).0;
+
+/// The file name the manifest gives the paper's word list (`words.txt`).
+pub const PAPER_FILE_NAME: &str = "words.txt";
 
 /// Lower-case hexadecimal SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -74,6 +84,20 @@ mod tests {
     use std::io::Write;
 
     use super::*;
+
+    #[test]
+    fn the_manifest_names_the_paper_s_list_first() {
+        let first = DATA_MANIFEST.lines().next().unwrap();
+        let (digest, name) = first.split_once("  ").unwrap();
+        assert_eq!((digest, name), (PAPER_SHA256, PAPER_FILE_NAME));
+        assert!(
+            digest.len() == 64
+                && digest
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+            "{digest}"
+        );
+    }
 
     /// FIPS 180-2 test vector for "abc".
     const ABC_SHA256: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";

@@ -45,7 +45,9 @@ mod parse;
 mod provenance;
 mod selection;
 
-pub use checksum::{PAPER_SHA256, file_sha256_hex, sha256_hex, verify_sha256};
+pub use checksum::{
+    DATA_MANIFEST, PAPER_FILE_NAME, PAPER_SHA256, file_sha256_hex, sha256_hex, verify_sha256,
+};
 pub use corpus::{CORPUS_ENV_VAR, Corpus};
 pub use error::{Error, Result};
 pub use provenance::{Origin, Provenance};
