@@ -7,11 +7,20 @@ use crate::error::{Error, Result};
 /// The reward for placing a word, depending on whether its bin was empty.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RewardConfig {
     /// Reward when the chosen bin was empty (the paper: `+10`).
     pub empty: f32,
     /// Reward when the chosen bin already held a word (the paper: `-10`).
     pub collision: f32,
+}
+
+impl RewardConfig {
+    /// `empty` for a word placed into an empty bin, `collision` for one placed into an occupied
+    /// bin (checked by [`EnvConfig::validate`]: both finite).
+    pub fn new(empty: f32, collision: f32) -> Self {
+        Self { empty, collision }
+    }
 }
 
 impl Default for RewardConfig {
@@ -114,6 +123,7 @@ impl WordSchedule {
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct EnvConfig {
     /// Number of bins `M` of the hash table; the action space is `0..bins`.
     pub bins: usize,

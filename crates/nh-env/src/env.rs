@@ -17,6 +17,7 @@ const DEFAULT_SEED: u64 = 0;
 
 /// The outcome of one [`HashTableEnv::step`]; the next observation went to the caller's buffer.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Step {
     /// `rewards.empty` if the bin was empty, else `rewards.collision`.
     pub reward: f32,
@@ -30,6 +31,7 @@ pub struct Step {
 
 /// Typed step information (Gymnasium's `info` dict).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Info {
     /// The word just placed; `None` after `reset`.
     pub placement: Option<Placement>,
@@ -46,6 +48,7 @@ pub struct Info {
 
 /// Where a word went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Placement {
     /// The word, as an index into [`HashTableEnv::words`].
     pub word: usize,
@@ -55,6 +58,18 @@ pub struct Placement {
     pub collided: bool,
     /// Words in the bin after this one.
     pub load: usize,
+}
+
+impl Placement {
+    /// `word` placed into `bin`, which now holds `load` words (so it collided when `load > 1`).
+    pub fn new(word: usize, bin: usize, load: usize) -> Self {
+        Self {
+            word,
+            bin,
+            collided: load > 1,
+            load,
+        }
+    }
 }
 
 /// The hash-table environment; see the [crate documentation](crate) for the model.
@@ -278,12 +293,7 @@ impl<E: ObservationEncoder> HashTableEnv<E> {
         }
         self.write_observation(obs);
         let terminated = self.is_done();
-        let mut info = self.info(Some(Placement {
-            word,
-            bin: action,
-            collided: load > 1,
-            load,
-        }));
+        let mut info = self.info(Some(Placement::new(word, action, load)));
         if terminated {
             info.episode = Some(self.table.stats());
         }

@@ -2,6 +2,7 @@
 
 /// Everything that can go wrong when building or driving an environment.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A configuration value is out of its valid range.
     #[error("invalid env config: `{key}` = {value}: {reason}")]

@@ -125,6 +125,10 @@
 //!   (seed 0 until then); `reset(None)` continues it. Sampling without replacement is exact and
 //!   allocation-free after the first episode, with memory proportional to `N`, not to the corpus.
 //! - Words are shared (`Arc<[String]>`) between the environments of a [`VecEnv`].
+//! - Other projects use this crate, so what may grow is `#[non_exhaustive]`: [`Step`], [`Info`],
+//!   [`Placement`], [`EpisodeStats`], [`EnvConfig`], [`RewardConfig`] and [`Error`]. Build them
+//!   with their constructors ([`EnvConfig::new`] and its `with_*` methods, [`RewardConfig::new`],
+//!   [`Placement::new`], [`EpisodeStats::new`]); a new field then breaks no caller.
 //! - Speed: a step is a few array updates plus the encoder. With a trivial encoder at
 //!   `N = M = 1000`, the benchmark (`cargo bench -p nh-env`) measures about 90 million steps per
 //!   second through `step` (25 million in `WordAndOccupancy`, which copies the `M` table values

@@ -6,6 +6,7 @@ use crate::config::RewardConfig;
 
 /// Statistics of an episode (or of the part played so far).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EpisodeStats {
     /// Sum of the rewards received.
     pub total_reward: f64,
@@ -17,6 +18,27 @@ pub struct EpisodeStats {
     pub max_load: usize,
     /// Collisions in the fullest bin: `max_load - 1` (0 before the first step).
     pub max_collisions_in_bin: usize,
+}
+
+impl EpisodeStats {
+    /// The statistics of `placed` words that earned `total_reward` in all and occupy
+    /// `occupied_bins` bins, the fullest holding `max_load` words; the collision counts follow.
+    ///
+    /// # Panics
+    /// When `occupied_bins > placed`: every occupied bin holds a placed word.
+    pub fn new(total_reward: f64, placed: usize, occupied_bins: usize, max_load: usize) -> Self {
+        assert!(
+            occupied_bins <= placed,
+            "EpisodeStats: {occupied_bins} occupied bins hold only {placed} words"
+        );
+        Self {
+            total_reward,
+            collisions: placed - occupied_bins,
+            occupied_bins,
+            max_load,
+            max_collisions_in_bin: max_load.saturating_sub(1),
+        }
+    }
 }
 
 /// Per-bin word counts and the running statistics of one episode.
@@ -95,13 +117,7 @@ impl Table {
     }
 
     pub(crate) fn stats(&self) -> EpisodeStats {
-        EpisodeStats {
-            total_reward: self.total_reward,
-            collisions: self.placed - self.occupied,
-            occupied_bins: self.occupied,
-            max_load: self.max_load,
-            max_collisions_in_bin: self.max_load.saturating_sub(1),
-        }
+        EpisodeStats::new(self.total_reward, self.placed, self.occupied, self.max_load)
     }
 }
 

@@ -260,6 +260,10 @@ fn check_stats(stats: &EpisodeStats, loads: &[usize], rewards: &[f32], empty: f3
         max_collisions_in_bin: max_load.saturating_sub(1),
     };
     assert_eq!(
+        EpisodeStats::new(expected.total_reward, rewards.len(), occupied, max_load),
+        expected
+    );
+    assert_eq!(
         *stats, expected,
         "episode statistics disagree with the steps"
     );

@@ -26,22 +26,19 @@ fn reference_stats(
     }
     let occupied = loads.iter().filter(|&&load| load > 0).count();
     let max_load = loads.iter().copied().max().unwrap_or(0);
-    let stats = EpisodeStats {
-        total_reward: per_step.iter().copied().map(f64::from).sum(),
-        collisions: actions.len() - occupied,
-        occupied_bins: occupied,
+    let stats = EpisodeStats::new(
+        per_step.iter().copied().map(f64::from).sum(),
+        actions.len(),
+        occupied,
         max_load,
-        max_collisions_in_bin: max_load.saturating_sub(1),
-    };
+    );
     (per_step, stats)
 }
 
 /// Integer rewards keep every sum exact, so equalities below are exact.
 fn rewards() -> impl Strategy<Value = RewardConfig> {
-    (-100i16..=100, -100i16..=100).prop_map(|(empty, collision)| RewardConfig {
-        empty: f32::from(empty),
-        collision: f32::from(collision),
-    })
+    (-100i16..=100, -100i16..=100)
+        .prop_map(|(empty, collision)| RewardConfig::new(f32::from(empty), f32::from(collision)))
 }
 
 fn bins_and_actions(max_len: usize) -> impl Strategy<Value = (usize, Vec<usize>)> {

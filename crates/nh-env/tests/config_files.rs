@@ -6,13 +6,7 @@ use nh_env::{EnvConfig, ObservationMode, RewardConfig, WordSchedule};
 fn minimal_file_takes_the_paper_defaults() {
     let config: EnvConfig = toml::from_str("bins = 1000\nwords_per_episode = 1000\n").unwrap();
     assert_eq!(config, EnvConfig::default());
-    assert_eq!(
-        config.rewards,
-        RewardConfig {
-            empty: 10.0,
-            collision: -10.0
-        }
-    );
+    assert_eq!(config.rewards, RewardConfig::new(10.0, -10.0));
     assert_eq!(config.observation, ObservationMode::WordOnly);
     assert_eq!(config.schedule, WordSchedule::Sample);
 }
@@ -43,10 +37,7 @@ fn configs_round_trip_through_toml() {
     let config = EnvConfig::new(100, 30)
         .with_observation(ObservationMode::WordAndLoad { scale: 0.5 })
         .with_schedule(WordSchedule::Pool)
-        .with_rewards(RewardConfig {
-            empty: 1.0,
-            collision: -2.5,
-        });
+        .with_rewards(RewardConfig::new(1.0, -2.5));
     let text = toml::to_string(&config).unwrap();
     assert_eq!(toml::from_str::<EnvConfig>(&text).unwrap(), config);
 }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use nh_env::{EnvConfig, FnEncoder, HashTableEnv, Info, ObservationMode, Placement, WordSchedule};
+use nh_env::{EnvConfig, FnEncoder, HashTableEnv, ObservationMode, Placement, WordSchedule};
 
 fn fixed_env(
     bins: usize,
@@ -28,27 +28,19 @@ fn word_and_occupancy_observations_show_the_table_as_zeros_and_ones() {
     let info = env.reset(Some(9), &mut obs);
     assert_eq!(obs, [1.0, 0.0, 0.0, 0.0]);
     assert_eq!(
-        info,
-        Info {
-            placement: None,
-            next_word: Some(0),
-            placed: 0,
-            occupied_bins: 0,
-            episode: None
-        }
+        (
+            info.placement,
+            info.next_word,
+            info.placed,
+            info.occupied_bins,
+            info.episode
+        ),
+        (None, Some(0), 0, 0, None)
     );
     let step = env.step(2, &mut obs);
     assert_eq!(obs, [2.0, 0.0, 0.0, 1.0]);
     assert_eq!(step.reward, 10.0);
-    assert_eq!(
-        step.info.placement,
-        Some(Placement {
-            word: 0,
-            bin: 2,
-            collided: false,
-            load: 1
-        })
-    );
+    assert_eq!(step.info.placement, Some(Placement::new(0, 2, 1)));
     let step = env.step(2, &mut obs);
     assert_eq!(
         obs,
@@ -56,15 +48,7 @@ fn word_and_occupancy_observations_show_the_table_as_zeros_and_ones() {
         "0/1 occupancy does not count words"
     );
     assert_eq!(step.reward, -10.0);
-    assert_eq!(
-        step.info.placement,
-        Some(Placement {
-            word: 1,
-            bin: 2,
-            collided: true,
-            load: 2
-        })
-    );
+    assert_eq!(step.info.placement, Some(Placement::new(1, 2, 2)));
     let step = env.step(0, &mut obs);
     assert_eq!(
         obs,

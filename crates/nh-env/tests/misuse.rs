@@ -48,10 +48,7 @@ fn zero_words_per_episode_is_rejected() {
 
 #[test]
 fn non_finite_rewards_and_scales_are_rejected() {
-    let nan_empty = EnvConfig::new(5, 5).with_rewards(RewardConfig {
-        empty: f32::NAN,
-        collision: -1.0,
-    });
+    let nan_empty = EnvConfig::new(5, 5).with_rewards(RewardConfig::new(f32::NAN, -1.0));
     let error = nan_empty.validate().unwrap_err();
     assert_eq!(
         error,
@@ -61,10 +58,8 @@ fn non_finite_rewards_and_scales_are_rejected() {
             reason: "must be a finite number"
         }
     );
-    let inf_collision = EnvConfig::new(5, 5).with_rewards(RewardConfig {
-        empty: 1.0,
-        collision: f32::NEG_INFINITY,
-    });
+    let inf_collision =
+        EnvConfig::new(5, 5).with_rewards(RewardConfig::new(1.0, f32::NEG_INFINITY));
     assert!(matches!(
         inf_collision.validate(),
         Err(Error::InvalidConfig {
