@@ -8,8 +8,8 @@ use crate::net::Net;
 
 /// A collapse: the argmax collisions of an iteration exceed `COLLAPSE_FACTOR` times the fewest
 /// seen plus one in `COLLAPSE_SLACK` of the words. Ordinary iteration-to-iteration noise is a
-/// few collisions; a collapse (a large update that kills the hidden ReLUs, measured on 30,000
-/// words with a factorized head) sends nearly every word into a handful of bins.
+/// few collisions; a collapse (a large update that kills the hidden ReLUs) sends nearly every
+/// word into a handful of bins.
 const COLLAPSE_FACTOR: usize = 2;
 const COLLAPSE_SLACK: usize = 100;
 

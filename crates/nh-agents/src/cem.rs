@@ -14,8 +14,8 @@
 //!    mini-batch (the whole set by default).
 //!
 //! A guard ([`BestSoFar`]) keeps a copy of the network with the fewest argmax collisions seen.
-//! When an iteration has far more collisions than that best (a collapse: measured on 30,000
-//! words with a factorized head, where one bad update put every word into a handful of bins),
+//! When an iteration has far more collisions than that best (a collapse: one bad update sends
+//! nearly every word into a handful of bins),
 //! the best network comes back with the Adam moments it had (our own [`Adam`], whose state can be
 //! saved; a restarted Adam's first step jolts every weight by the full rate) and the learning rate
 //! shrinks by `lr_decay`. A run that ends without a perfect hash returns the best network, not the

@@ -136,10 +136,7 @@ pub struct PgConfig {
     pub model: ModelConfig,
     /// Training iterations (one update each); the paper's Fig. 2 runs 100 and 1,000.
     pub iterations: usize,
-    /// Adam learning rate. The paper gives none; 5e-3 is the default of CS285's policy-gradient
-    /// homework (the paper's source for the estimator) and lies between the 1e-3 at which
-    /// nothing moves in 3,000 iterations and the 1e-2 at which the paper's estimator collapses
-    /// quickly (our measurements).
+    /// Adam learning rate (the paper gives none; docs/REPRODUCTION.md says how 5e-3 was chosen).
     pub learning_rate: f64,
     /// The estimator; default the paper's.
     pub estimator: PgEstimator,
@@ -347,10 +344,8 @@ pub struct CemConfig {
     pub model: ModelConfig,
     /// Maximum iterations (it stops earlier at zero argmax collisions).
     pub iterations: usize,
-    /// Adam learning rate, for both heads. 3e-2 measured best on the real corpus with the
-    /// paper's 300-300 MLP and sticky targets (zero collisions for 1,000 / 3,000 / 10,000 words
-    /// in 17 / 25 / 42 iterations with the paper's head; 81 iterations for 10,000 words with a
-    /// factorized head, which needs 139 at 1e-2 and 267 at 3e-3 and diverges at 1e-1).
+    /// Adam learning rate, for both heads (the measurements behind 3e-2 are in
+    /// docs/REPRODUCTION.md).
     pub learning_rate: f64,
     /// Fitting passes over the word set per iteration.
     pub fit_steps: usize,
@@ -361,10 +356,8 @@ pub struct CemConfig {
     /// with its Adam moments.
     pub lr_decay: f64,
     /// A word that must move keeps last iteration's target while that bin is free, instead of
-    /// sampling a new one every iteration. Measured on the real corpus, seed 0: with it the
-    /// factorized head memorizes 10,000 words in 81 iterations and 30,000 in 160; without it
-    /// (the first version of this method) it needed 940 at 3e-3 for 10,000 and stalled near
-    /// 5,900 collisions on 30,000 (the embedded list), whatever the rate.
+    /// sampling a new one every iteration (docs/REPRODUCTION.md, "Sticky targets", compares the
+    /// two).
     pub sticky_targets: bool,
 }
 
