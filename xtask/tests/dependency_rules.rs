@@ -1,4 +1,4 @@
-//! The architecture's dependency rules, checked against `cargo metadata` (see docs/ARCHITECTURE.md).
+//! The architecture's dependency rules, checked against the workspace manifests and `Cargo.lock` (see docs/ARCHITECTURE.md).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -50,15 +50,31 @@ const ALLOWED: &[(&str, &[&str])] = &[
 struct Graph {
     /// package name -> names of its direct dependencies (all kinds: normal, dev, build).
     direct: BTreeMap<String, BTreeSet<String>>,
-    /// package name -> names of its normal (non-dev) dependencies, for "in the tree" checks.
+    /// package name -> names of the dependencies it links into its own code, for "in the tree"
+    /// checks: a workspace member's normal dependencies; for any other package, everything
+    /// `Cargo.lock` records for it (normal and build: a superset, so the checks stay safe).
     normal: BTreeMap<String, BTreeSet<String>>,
     workspace: BTreeSet<String>,
 }
 
+fn repo_root() -> &'static str {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/..")
+}
+
+/// The dependency graph from what a fresh clone has: the workspace manifests (through
+/// `cargo metadata --no-deps`, which reads no registry) and the committed `Cargo.lock` for every
+/// package below them. A full `cargo metadata` would need the manifest of every locked package,
+/// including those no build on this platform ever downloads.
 fn graph() -> Graph {
     let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--offline"])
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(repo_root())
         .output()
         .expect("cargo metadata runs");
     assert!(
@@ -67,43 +83,45 @@ fn graph() -> Graph {
         String::from_utf8_lossy(&out.stderr)
     );
     let meta: Value = serde_json::from_slice(&out.stdout).expect("cargo metadata prints JSON");
-    let name_of: BTreeMap<&str, &str> = meta["packages"]
-        .as_array()
-        .expect("packages")
-        .iter()
-        .map(|p| {
-            (
-                p["id"].as_str().expect("id"),
-                p["name"].as_str().expect("name"),
-            )
-        })
-        .collect();
-    let workspace = meta["workspace_members"]
-        .as_array()
-        .expect("workspace_members")
-        .iter()
-        .map(|id| name_of[id.as_str().expect("member id")].to_owned())
-        .collect();
     let mut direct = BTreeMap::new();
     let mut normal = BTreeMap::new();
-    for node in meta["resolve"]["nodes"].as_array().expect("resolve nodes") {
-        let name = name_of[node["id"].as_str().expect("node id")].to_owned();
+    let mut workspace = BTreeSet::new();
+    for package in meta["packages"].as_array().expect("packages") {
+        let name = package["name"].as_str().expect("name").to_owned();
         let mut all = BTreeSet::new();
         let mut norm = BTreeSet::new();
-        for dep in node["deps"].as_array().expect("deps") {
-            let dep_name = name_of[dep["pkg"].as_str().expect("dep pkg")].to_owned();
-            let is_normal = dep["dep_kinds"]
-                .as_array()
-                .expect("dep_kinds")
-                .iter()
-                .any(|k| k["kind"].is_null());
-            if is_normal {
+        for dep in package["dependencies"].as_array().expect("dependencies") {
+            let dep_name = dep["name"].as_str().expect("dependency name").to_owned();
+            if dep["kind"].is_null() {
                 norm.insert(dep_name.clone());
             }
             all.insert(dep_name);
         }
+        workspace.insert(name.clone());
         direct.insert(name.clone(), all);
         normal.insert(name, norm);
+    }
+    let lock_path = format!("{}/Cargo.lock", repo_root());
+    let lock: toml::Table = std::fs::read_to_string(&lock_path)
+        .expect("Cargo.lock is committed")
+        .parse()
+        .expect("Cargo.lock is TOML");
+    for package in lock["package"].as_array().expect("[[package]] entries") {
+        let name = package["name"].as_str().expect("package name").to_owned();
+        if workspace.contains(&name) {
+            continue;
+        }
+        // A locked dependency reads "name" or "name version" (when several versions are locked).
+        let deps = package
+            .get("dependencies")
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|d| {
+                let entry = d.as_str().expect("dependency entry");
+                entry.split(' ').next().unwrap_or(entry).to_owned()
+            });
+        normal.entry(name).or_default().extend(deps);
     }
     Graph {
         direct,
@@ -177,4 +195,16 @@ fn nh_env_depends_on_no_nh_crate_at_all() {
     let tree = normal_closure(&g, "nh-env");
     let nh: Vec<_> = tree.iter().filter(|d| g.workspace.contains(*d)).collect();
     assert!(nh.is_empty(), "nh-env depends on {nh:?}");
+}
+
+#[test]
+fn the_graph_sees_libtorch_where_it_is() {
+    // The checks above pass vacuously if the graph lost the packages below the workspace.
+    let g = graph();
+    for krate in ["nh-agents", "nh-exp", "nh-cli"] {
+        assert!(
+            normal_closure(&g, krate).contains("torch-sys"),
+            "{krate}: libtorch missing from its tree"
+        );
+    }
 }

@@ -188,6 +188,10 @@ pub struct ModelMetadata {
     pub training: TrainingRecord,
     /// Corpus and code provenance.
     pub provenance: ModelProvenance,
+    /// The libtorch build, thread count and CPU kernels of the process that saved the model
+    /// (absent in models saved before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub libtorch: Option<crate::LibtorchInfo>,
     /// The weights file.
     pub weights: WeightsRecord,
 }

@@ -1,11 +1,11 @@
-//! libtorch facts (version, threads, CUDA) and the `cpu | cuda | auto` device choice.
+//! libtorch facts (version, threads, CUDA, CPU kernels) and the `cpu | cuda | auto` device choice.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result};
+use crate::{CpuKernels, Error, Result};
 
 /// The libtorch version this crate is built against.
 ///
@@ -24,6 +24,10 @@ pub struct LibtorchInfo {
     pub cuda_available: bool,
     /// Number of CUDA devices.
     pub cuda_devices: i64,
+    /// The processor and kernel variables that decide CPU rounding (absent in records written
+    /// before it was recorded).
+    #[serde(default)]
+    pub cpu: CpuKernels,
 }
 
 impl fmt::Display for LibtorchInfo {
@@ -49,6 +53,7 @@ pub fn libtorch_info() -> LibtorchInfo {
         threads: tch::get_num_threads(),
         cuda_available: tch::Cuda::is_available(),
         cuda_devices: tch::Cuda::device_count(),
+        cpu: CpuKernels::detect(),
     }
 }
 

@@ -45,10 +45,12 @@
 //! - **Determinism.** Weights are initialized and actions sampled from seed-local ChaCha8
 //!   streams (libtorch's global generator is never used), so the same config and seed give the
 //!   same metrics on the CPU, also when several seeds train at once on different threads (set
-//!   [`set_libtorch_threads`] to avoid oversubscription; results are bitwise stable for a fixed
-//!   libtorch thread count).
+//!   [`set_libtorch_threads`] to avoid oversubscription). Results are bit-identical for a fixed
+//!   libtorch build, thread count and [`CpuKernels`] (processor type and kernel variables); on
+//!   another processor type libtorch's kernels round differently and trajectories diverge, so
+//!   runs and models record [`CpuKernels`].
 //! - **Models on disk.** A directory with `metadata.json` (architecture, alphabet, max_len,
-//!   training config, corpus SHA-256, git commit, weights SHA-256) and `model.safetensors`,
+//!   training config, corpus SHA-256, git commit, libtorch and CPU facts, weights SHA-256) and `model.safetensors`,
 //!   written atomically, never over an existing model; loading checks everything and names the
 //!   file and field at fault.
 //! - **Errors.** One [`Error`] enum. Tensor shape mistakes inside the learners are bugs and
@@ -61,6 +63,7 @@ mod bin_log_probs;
 mod cem;
 mod checkpoint;
 mod config;
+mod cpu;
 mod device;
 mod error;
 mod inputs;
@@ -88,6 +91,7 @@ pub use config::{
     AcConfig, CemConfig, ModelConfig, OutputHead, PgConfig, PgEstimator, SacConfig,
     SupervisedConfig,
 };
+pub use cpu::{CpuKernels, KERNEL_VARIABLES};
 pub use device::{
     DeviceChoice, LIBTORCH_VERSION, LibtorchInfo, device_name, libtorch_info, set_libtorch_threads,
 };

@@ -233,6 +233,7 @@ impl NeuralHash {
             },
             training: self.training.clone(),
             provenance: provenance.clone(),
+            libtorch: Some(crate::libtorch_info()),
             weights: WeightsRecord {
                 file: WEIGHTS_FILE.to_owned(),
                 bytes: 0,

@@ -1,0 +1,107 @@
+//! The CPU facts that decide how libtorch's kernels round: processor model, vector extensions
+//! and the environment variables that pin kernel choices.
+//!
+//! libtorch picks its CPU kernels at run time from the processor's vector extensions (ATen's own
+//! kernels, MKL's matrix products, oneDNN), and each choice rounds floats differently. Runs are
+//! bit-identical only between machines that agree on everything recorded here (and on the
+//! libtorch build and thread count, recorded in [`crate::LibtorchInfo`]).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Environment variables that change which CPU kernels libtorch runs, or how many threads
+/// share a reduction; each is recorded when set.
+pub const KERNEL_VARIABLES: &[&str] = &[
+    "ATEN_CPU_CAPABILITY",
+    "MKL_CBWR",
+    "MKL_ENABLE_INSTRUCTIONS",
+    "MKL_NUM_THREADS",
+    "ONEDNN_MAX_CPU_ISA",
+    "DNNL_MAX_CPU_ISA",
+    "OMP_NUM_THREADS",
+];
+
+/// Flag prefixes (x86 `flags`, ARM `Features`) that name a vector or matrix extension.
+const VECTOR_FLAG_PREFIXES: &[&str] = &[
+    "sse", "ssse", "avx", "fma", "f16c", "amx", "asimd", "sve", "sme", "neon",
+];
+
+/// The processor and kernel settings a CPU run's rounding depends on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CpuKernels {
+    /// `model name` of the first processor in /proc/cpuinfo (`unknown` when unreadable).
+    pub model: String,
+    /// The vector and matrix extensions the processor reports, sorted (e.g. `avx2`,
+    /// `avx512f`, `fma`).
+    pub vector_extensions: Vec<String>,
+    /// Every variable of [`KERNEL_VARIABLES`] that is set, with its value.
+    pub variables: BTreeMap<String, String>,
+}
+
+impl CpuKernels {
+    /// Reads /proc/cpuinfo and the process environment.
+    pub fn detect() -> CpuKernels {
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let variables = KERNEL_VARIABLES
+            .iter()
+            .filter_map(|name| std::env::var(name).ok().map(|v| ((*name).to_owned(), v)))
+            .collect();
+        CpuKernels::from_cpuinfo(&cpuinfo, variables)
+    }
+
+    /// The facts of one /proc/cpuinfo text (its first processor) and the given variables.
+    pub fn from_cpuinfo(cpuinfo: &str, variables: BTreeMap<String, String>) -> CpuKernels {
+        let field = |key: &str| {
+            cpuinfo
+                .lines()
+                .filter_map(|line| line.split_once(':'))
+                .find(|(name, _)| name.trim() == key)
+                .map(|(_, value)| value.trim().to_owned())
+        };
+        let flags = field("flags")
+            .or_else(|| field("Features"))
+            .unwrap_or_default();
+        let mut vector_extensions: Vec<String> = flags
+            .split_whitespace()
+            .filter(|flag| VECTOR_FLAG_PREFIXES.iter().any(|p| flag.starts_with(p)))
+            .map(str::to_owned)
+            .collect();
+        vector_extensions.sort();
+        vector_extensions.dedup();
+        CpuKernels {
+            model: field("model name").unwrap_or_else(|| "unknown".to_owned()),
+            vector_extensions,
+            variables,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_first_processor_and_keeps_only_vector_flags() {
+        let cpuinfo = "processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Platinum 8480C\n\
+                       flags\t\t: fpu sse2 avx2 fma avx512f avx512_bf16 amx_tile lm\n\n\
+                       processor\t: 1\nmodel name\t: other\nflags\t\t: fpu\n";
+        let vars = BTreeMap::from([("MKL_CBWR".to_owned(), "COMPATIBLE".to_owned())]);
+        let cpu = CpuKernels::from_cpuinfo(cpuinfo, vars.clone());
+        assert_eq!(cpu.model, "Intel(R) Xeon(R) Platinum 8480C");
+        assert_eq!(
+            cpu.vector_extensions,
+            ["amx_tile", "avx2", "avx512_bf16", "avx512f", "fma", "sse2"]
+        );
+        assert_eq!(cpu.variables, vars);
+    }
+
+    #[test]
+    fn reads_arm_features_and_survives_an_empty_file() {
+        let arm = CpuKernels::from_cpuinfo("Features\t: fp asimd sve crc32\n", BTreeMap::new());
+        assert_eq!(arm.vector_extensions, ["asimd", "sve"]);
+        assert_eq!(arm.model, "unknown");
+        let empty = CpuKernels::from_cpuinfo("", BTreeMap::new());
+        assert!(empty.vector_extensions.is_empty());
+    }
+}
