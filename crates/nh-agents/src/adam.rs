@@ -136,8 +136,15 @@ mod tests {
     use tch::nn::{self, Module, OptimizerConfig};
     use tch::{Device, Kind};
 
+    /// Held while a test seeds and draws from libtorch's global generator: tests run on
+    /// concurrent threads, and another draw between the seed and ours would change the problem.
+    static GLOBAL_GENERATOR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     /// A small regression model, its inputs and targets, built the same way for every optimizer.
     fn problem() -> (VarStore, nn::Sequential, Tensor, Tensor) {
+        let _only_us = GLOBAL_GENERATOR
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         tch::manual_seed(7);
         let vs = VarStore::new(Device::Cpu);
         let model = nn::seq()

@@ -22,10 +22,11 @@ pub const KERNEL_VARIABLES: &[&str] = &[
     "OMP_NUM_THREADS",
 ];
 
-/// Flag prefixes (x86 `flags`, ARM `Features`) that name a vector or matrix extension.
-const VECTOR_FLAG_PREFIXES: &[&str] = &[
-    "sse", "ssse", "avx", "fma", "f16c", "amx", "asimd", "sve", "sme", "neon",
-];
+/// Prefixes of the x86 `flags` that name a vector or matrix extension.
+const X86_VECTOR_PREFIXES: &[&str] = &["sse", "ssse", "avx", "fma", "f16c", "amx"];
+
+/// Prefixes of the ARM `Features` that name a vector or matrix extension.
+const ARM_VECTOR_PREFIXES: &[&str] = &["asimd", "sve", "sme"];
 
 /// The processor and kernel settings a CPU run's rounding depends on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,12 +60,14 @@ impl CpuKernels {
                 .find(|(name, _)| name.trim() == key)
                 .map(|(_, value)| value.trim().to_owned())
         };
-        let flags = field("flags")
-            .or_else(|| field("Features"))
-            .unwrap_or_default();
+        let (flags, prefixes) = match (field("flags"), field("Features")) {
+            (Some(x86), _) => (x86, X86_VECTOR_PREFIXES),
+            (None, Some(arm)) => (arm, ARM_VECTOR_PREFIXES),
+            (None, None) => (String::new(), X86_VECTOR_PREFIXES),
+        };
         let mut vector_extensions: Vec<String> = flags
             .split_whitespace()
-            .filter(|flag| VECTOR_FLAG_PREFIXES.iter().any(|p| flag.starts_with(p)))
+            .filter(|flag| prefixes.iter().any(|p| flag.starts_with(p)))
             .map(str::to_owned)
             .collect();
         vector_extensions.sort();
@@ -84,7 +87,7 @@ mod tests {
     #[test]
     fn reads_the_first_processor_and_keeps_only_vector_flags() {
         let cpuinfo = "processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Platinum 8480C\n\
-                       flags\t\t: fpu sse2 avx2 fma avx512f avx512_bf16 amx_tile lm\n\n\
+                       flags\t\t: fpu sse2 smep avx2 fma avx512f avx512_bf16 amx_tile lm\n\n\
                        processor\t: 1\nmodel name\t: other\nflags\t\t: fpu\n";
         let vars = BTreeMap::from([("MKL_CBWR".to_owned(), "COMPATIBLE".to_owned())]);
         let cpu = CpuKernels::from_cpuinfo(cpuinfo, vars.clone());
@@ -98,8 +101,8 @@ mod tests {
 
     #[test]
     fn reads_arm_features_and_survives_an_empty_file() {
-        let arm = CpuKernels::from_cpuinfo("Features\t: fp asimd sve crc32\n", BTreeMap::new());
-        assert_eq!(arm.vector_extensions, ["asimd", "sve"]);
+        let arm = CpuKernels::from_cpuinfo("Features\t: fp asimd sve sme crc32\n", BTreeMap::new());
+        assert_eq!(arm.vector_extensions, ["asimd", "sme", "sve"]);
         assert_eq!(arm.model, "unknown");
         let empty = CpuKernels::from_cpuinfo("", BTreeMap::new());
         assert!(empty.vector_extensions.is_empty());

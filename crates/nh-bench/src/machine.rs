@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 /// The machine and code behind one benchmark run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MachineInfo {
-    /// `model name` of the first processor in /proc/cpuinfo (`unknown` elsewhere).
+    /// `model name` of the first processor in /proc/cpuinfo (`unknown` elsewhere; the same as
+    /// `libtorch.cpu.model`, kept for reports measured before that existed).
     pub cpu_model: String,
     /// Logical processors listed in /proc/cpuinfo (0 when unreadable).
     pub cpu_listed: usize,
@@ -31,15 +32,16 @@ impl MachineInfo {
     pub fn probe(commit: &str, date: &str) -> MachineInfo {
         let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
         let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+        let libtorch = nh_agents::libtorch_info();
         MachineInfo {
-            cpu_model: cpu_model(&cpuinfo).unwrap_or_else(|| "unknown".to_owned()),
+            cpu_model: libtorch.cpu.model.clone(),
             cpu_listed: cpuinfo
                 .lines()
                 .filter(|l| l.starts_with("processor"))
                 .count(),
             cores_available: std::thread::available_parallelism().map_or(1, usize::from),
             memory_gib: memory_gib(&meminfo),
-            libtorch: nh_agents::libtorch_info(),
+            libtorch,
             cuda_device: None,
             commit: commit.to_owned(),
             date: date.to_owned(),
@@ -55,15 +57,6 @@ pub fn load_average() -> Option<String> {
     (fields.len() == 3).then(|| fields.join(" "))
 }
 
-/// The first `model name : ...` value.
-fn cpu_model(cpuinfo: &str) -> Option<String> {
-    cpuinfo
-        .lines()
-        .find(|line| line.starts_with("model name"))
-        .and_then(|line| line.split_once(':'))
-        .map(|(_, value)| value.trim().to_owned())
-}
-
 /// `MemTotal` (kB) in GiB.
 fn memory_gib(meminfo: &str) -> Option<f64> {
     let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
@@ -76,13 +69,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_proc_files() {
-        let cpuinfo = "processor\t: 0\nmodel name\t: AMD EPYC 9654 96-Core Processor\nflags\t: fpu\n\nprocessor\t: 1\nmodel name\t: AMD EPYC 9654 96-Core Processor\n";
-        assert_eq!(
-            cpu_model(cpuinfo).as_deref(),
-            Some("AMD EPYC 9654 96-Core Processor")
-        );
-        assert_eq!(cpu_model("flags: x"), None);
+    fn parses_meminfo() {
         let gib = memory_gib("MemTotal:        8388608 kB\nMemFree: 1 kB\n").unwrap();
         assert!((gib - 8.0).abs() < 1e-12);
         assert_eq!(memory_gib("nothing"), None);
