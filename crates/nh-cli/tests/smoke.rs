@@ -202,3 +202,18 @@ fn a_smoke_run_with_fixed_seeds_gives_identical_summaries_twice() {
         );
     }
 }
+
+#[test]
+fn zero_seeds_are_refused_before_anything_is_written() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_nh"))
+        .args(["reproduce", "fig5", "--smoke", "--seeds", "0", "--out"])
+        .arg(out.path())
+        .output()
+        .expect("nh runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("--seeds"), "{stderr}");
+    let written: Vec<_> = std::fs::read_dir(out.path()).expect("out dir").collect();
+    assert!(written.is_empty(), "{written:?}");
+}

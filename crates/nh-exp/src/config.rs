@@ -173,6 +173,12 @@ impl Experiment {
             p.validate().map_err(|m| format!("panel `{}`: {m}", p.id))?;
         }
         for (name, profile) in &self.profile {
+            if profile.seeds == Some(0) {
+                return Err(format!(
+                    "profile.{name}.seeds = 0: a run needs at least one seed (remove the key to \
+                     use the file's `seeds`)"
+                ));
+            }
             for id in profile.panel_iterations.keys() {
                 if !ids.contains(id) {
                     return Err(format!(
@@ -332,6 +338,11 @@ max_words = 10
                 "pool",
             ),
             ("seeds = 2", "seeds = 0", "seeds"),
+            (
+                "max_words = 10",
+                "max_words = 10\nseeds = 0",
+                "profile.smoke.seeds",
+            ),
         ] {
             let err = Experiment::from_toml(&MINIMAL.replace(from, to), Path::new("f.toml"))
                 .unwrap_err()

@@ -40,6 +40,14 @@ pub enum Error {
         /// Profiles the file defines.
         known: Vec<String>,
     },
+    /// An option of the run is out of range.
+    #[error("{option}: {message}")]
+    Option {
+        /// The option, as a user writes it (e.g. `--seeds`).
+        option: &'static str,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
     /// A figure name that has no experiment file.
     #[error("unknown figure `{0}` (expected fig1..fig7 or all)")]
     UnknownFigure(String),

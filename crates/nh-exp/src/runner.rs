@@ -81,6 +81,12 @@ pub fn reproduce(
     opts: &ReproduceOptions,
     progress: &dyn Progress,
 ) -> Result<Vec<FigureRun>> {
+    if opts.seeds == Some(0) {
+        return Err(Error::Option {
+            option: "--seeds",
+            message: "0 seeds would train nothing; give at least 1".into(),
+        });
+    }
     let experiments = figures
         .iter()
         .map(|f| {
