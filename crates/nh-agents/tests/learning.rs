@@ -5,7 +5,8 @@
 //! settings `ATEN_CPU_CAPABILITY`, `MKL_CBWR`) round libtorch's kernels differently, which moves
 //! a single seed's trajectory but not what holds across seeds. Claims about rewards compare the
 //! mean over all seeds with a random policy's, with a margin of 5 standard errors of that mean;
-//! claims about perfect hashes hold for every seed, except where a test's name says "most".
+//! claims about perfect hashes hold for every seed. The measurements behind the problem sizes
+//! are in docs/REPRODUCTION.md ("What reproducible means").
 
 mod common;
 
