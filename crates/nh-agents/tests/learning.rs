@@ -12,8 +12,8 @@ mod common;
 
 use nh_agents::{
     AcConfig, CemConfig, IterationMetrics, ModelConfig, PgConfig, PgEstimator, SacConfig,
-    SupervisedConfig, TrainOutcome, set_libtorch_threads, train_actor_critic, train_cem, train_pg,
-    train_sac, train_supervised,
+    SupervisedConfig, TrainOutcome, TrainSetup, set_libtorch_threads, train_actor_critic,
+    train_cem, train_pg, train_sac, train_supervised,
 };
 use nh_env::{EnvConfig, ObservationMode, WordSchedule};
 use nh_metrics::{collisions_variance, expected_collisions};
@@ -94,14 +94,21 @@ fn assert_memorized(metrics: &[IterationMetrics], bins: &[usize], words: usize) 
     assert_eq!(common::distinct(bins), words);
 }
 
+/// Trains with `train` on a fixed set of `n` words into `n` bins (word-only observations);
+/// returns what it returned and the words.
+fn on_fixed<T>(n: usize, seed: u64, train: impl Fn(&TrainSetup) -> T) -> (T, Vec<String>) {
+    let (env, words) = fixed(n);
+    let encoder = common::encoder();
+    let result = train(&common::cpu_setup(&env, &words, &encoder, seed));
+    (result, words)
+}
+
 /// Trains the cross-entropy method on a fixed set of `n` words into `n` bins; returns the
 /// outcome and the words.
 fn cem_on_fixed(n: usize, seed: u64, config: &CemConfig) -> (TrainOutcome, Vec<String>) {
-    let (env, words) = fixed(n);
-    let encoder = common::encoder();
-    let setup = common::cpu_setup(&env, &words, &encoder, seed);
-    let outcome = train_cem(&setup, config, &mut |_| {}).unwrap();
-    (outcome, words)
+    on_fixed(n, seed, |setup| {
+        train_cem(setup, config, &mut |_| {}).unwrap()
+    })
 }
 
 /// Asserts that the cross-entropy method memorizes `n` words for every seed, well within its
@@ -192,15 +199,12 @@ fn symmetric_policy_gradient_memorizes_32_words_into_32_bins() {
     // At 64 words about a third of the seeds stall at one or two collisions (the colliding
     // pair's softmax saturates before it separates); at 32 words every seed we tried memorizes.
     let runs = over_seeds(|seed| {
-        let (env, words) = fixed(32);
-        let encoder = common::encoder();
-        let setup = common::cpu_setup(&env, &words, &encoder, seed);
-        let outcome = train_pg(&setup, &config, &mut |_| {}).unwrap();
-        let bins = outcome.model.hash_words(&words);
-        (outcome.metrics, bins)
+        on_fixed(32, seed, |setup| {
+            train_pg(setup, &config, &mut |_| {}).unwrap()
+        })
     });
-    for (metrics, bins) in &runs {
-        assert_memorized(metrics, bins, 32);
+    for (outcome, words) in &runs {
+        assert_memorized(&outcome.metrics, &outcome.model.hash_words(words), 32);
     }
 }
 
@@ -311,10 +315,10 @@ fn papers_policy_gradient_beats_a_random_policy() {
         ..PgConfig::default()
     };
     let runs = over_seeds(|seed| {
-        let (env, words) = fixed(16);
-        let encoder = common::encoder();
-        let setup = common::cpu_setup(&env, &words, &encoder, seed);
-        train_pg(&setup, &config, &mut |_| {}).unwrap().metrics
+        on_fixed(16, seed, |setup| {
+            train_pg(setup, &config, &mut |_| {}).unwrap().metrics
+        })
+        .0
     });
     assert!(runs.iter().all(|metrics| metrics.len() == 400));
     assert_beats_random(&runs, 16, 8);
@@ -332,12 +336,12 @@ fn actor_critic_beats_a_random_policy() {
         ..AcConfig::default()
     };
     let runs = over_seeds(|seed| {
-        let (env, words) = fixed(32);
-        let encoder = common::encoder();
-        let setup = common::cpu_setup(&env, &words, &encoder, seed);
-        train_actor_critic(&setup, &config, &mut |_| {})
-            .unwrap()
-            .metrics
+        on_fixed(32, seed, |setup| {
+            train_actor_critic(setup, &config, &mut |_| {})
+                .unwrap()
+                .metrics
+        })
+        .0
     });
     assert!(
         runs.iter()
@@ -360,10 +364,10 @@ fn soft_actor_critic_beats_a_random_policy() {
         ..SacConfig::default()
     };
     let runs = over_seeds(|seed| {
-        let (env, words) = fixed(32);
-        let encoder = common::encoder();
-        let setup = common::cpu_setup(&env, &words, &encoder, seed);
-        train_sac(&setup, &config, &mut |_| {}).unwrap().metrics
+        on_fixed(32, seed, |setup| {
+            train_sac(setup, &config, &mut |_| {}).unwrap().metrics
+        })
+        .0
     });
     for metrics in &runs {
         // 256 warm-up steps = 8 episodes without updates, then losses on every episode.
