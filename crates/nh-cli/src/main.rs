@@ -1,6 +1,7 @@
 //! The `nh` binary: parses arguments and hands each subcommand to the library crates.
 
 mod commands;
+mod interrupt;
 mod progress;
 
 use std::process::ExitCode;

@@ -44,6 +44,13 @@ impl Reporter {
 }
 
 impl Progress for Reporter {
+    fn figure_planned(&self, figure: &str, dir: &Path) {
+        crate::interrupt::set_current_run(dir);
+        if let Reporter::Log = self {
+            eprintln!("{figure}: run directory {}", dir.display());
+        }
+    }
+
     fn figure_started(&self, figure: &str, about: &str, tasks: &[(String, u64, usize)]) {
         let total: usize = tasks.iter().map(|t| t.2).sum();
         match self {

@@ -48,6 +48,29 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// A run's finish step found units that are not done: nothing is drawn.
+    #[error(
+        "{run_dir}: {} of {total} units are not done, so the figure is not drawn:\n  {}\n\
+         Resume with: nh reproduce --resume {run_dir}",
+        missing.len(),
+        missing.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  ")
+    )]
+    Incomplete {
+        /// The run directory.
+        run_dir: PathBuf,
+        /// Units in the plan.
+        total: usize,
+        /// The units that are not done.
+        missing: Vec<crate::finish::MissingUnit>,
+    },
+    /// `sbatch` failed or is missing.
+    #[error("`{command}`: {message}")]
+    Slurm {
+        /// The command that was run.
+        command: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A figure name that has no experiment file.
     #[error("unknown figure `{0}` (expected fig1..fig7 or all)")]
     UnknownFigure(String),

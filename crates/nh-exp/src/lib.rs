@@ -41,7 +41,9 @@
 
 mod config;
 mod error;
+mod finish;
 mod metadata;
+mod plan;
 mod plot;
 mod records;
 mod reference;
@@ -49,19 +51,28 @@ mod replot;
 mod report;
 mod rundir;
 mod runner;
+mod slurm;
+mod summary;
 mod task;
 mod train;
+mod unit;
 
 pub use config::{
     Algo, Experiment, Generalization, Origin, Panel, Profile, Schedule, experiment_path,
 };
 pub use error::{Error, Result};
-pub use metadata::{git_commit, utc_stamps};
+pub use finish::{FigureRun, METADATA_FILE, MissingUnit, finish, is_finished, missing_units};
+pub use metadata::{RunMetadata, SeedSeconds, git_commit, utc_stamps};
+pub use plan::{CorpusRecord, PLAN_FILE, Plan, Unit};
 pub use reference::{Reference, python_reference};
 pub use replot::replot;
 pub use rundir::{Existing, RunDir, write_file};
 pub use runner::{
-    FIGURES, FigureRun, Progress, ReproduceOptions, corpus_json, figure_list, reproduce,
+    FIGURES, Progress, ReproduceOptions, figure_list, load_experiments, reproduce,
+    reproduce_on_slurm, resume, run_single_unit,
 };
-pub use task::{GeneralizationResult, TaskOutput};
+pub use slurm::{SlurmOptions, Submission, TEMPLATE_PLACEHOLDERS, check_slurm_options, submit};
+pub use summary::{FigureSummary, PanelSummary};
+pub use task::{CurveName, Curves, GeneralizationResult, TaskOutput};
 pub use train::{TRAIN_WORDS_FILE, TaskContext, generalize, run_task, save_model};
+pub use unit::{UnitFailure, UnitRecord};

@@ -1,8 +1,88 @@
-//! Run metadata: which code, data, device and seeds produced a result.
+//! Run metadata: which code, data, device and seeds produced a result; and the typed JSON reader
+//! every run record goes through.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use nh_agents::LibtorchInfo;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::plan::CorpusRecord;
+use crate::{Error, Result};
+
+/// A finished run's `metadata.json`: which code, data, device and seeds produced it.
+///
+/// Written by the finish step; every field that runs recorded before resumable runs lack is
+/// optional, so their records still read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunMetadata {
+    /// Figure id.
+    pub figure: String,
+    /// Budget profile.
+    pub profile: String,
+    /// What the profile means.
+    pub profile_about: String,
+    /// The run id.
+    pub run_id: String,
+    /// When the run was planned (RFC 3339, UTC).
+    pub started_at: String,
+    /// When the finish step ran (absent in older runs).
+    #[serde(default)]
+    pub finished_at: Option<String>,
+    /// Seconds from planning to finishing (interruptions and queue waits included).
+    pub wall_seconds: f64,
+    /// Commit of the code that planned the run.
+    pub commit: String,
+    /// The command that planned the run.
+    pub command: Vec<String>,
+    /// Seeds of every panel.
+    pub seeds: Vec<u64>,
+    /// Units trained at once by a local run.
+    pub parallel_tasks: usize,
+    /// The device the units trained on (`cpu`, `cuda:0`, ...; several joined by `, `).
+    pub device: String,
+    /// libtorch of the process that finished the run (absent in the oldest runs).
+    #[serde(default)]
+    pub libtorch: Option<LibtorchInfo>,
+    /// The word list.
+    pub corpus: CorpusRecord,
+    /// Per panel: each seed's training time.
+    pub wall_seconds_per_task: BTreeMap<String, Vec<SeedSeconds>>,
+}
+
+/// One unit's training time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeedSeconds {
+    /// Seed.
+    pub seed: u64,
+    /// Wall seconds of its training.
+    pub seconds: f64,
+}
+
+/// Reads a JSON record into its type; errors name the file and what is wrong.
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be read, [`Error::Record`] when it is not that record.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| Error::Record {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// A record as pretty JSON bytes.
+pub fn json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(value).expect("records serialize to JSON");
+    bytes.push(b'\n');
+    bytes
+}
 
 /// The git commit of the working tree at `repo` (with `-dirty` when it has uncommitted changes),
 /// or `unknown` outside a git checkout.
@@ -28,6 +108,13 @@ pub fn git_commit(repo: &Path) -> String {
         }
         None => "unknown".to_owned(),
     }
+}
+
+/// Seconds since the Unix epoch, with fractions.
+pub fn unix_seconds() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// Current UTC time as `YYYYMMDDTHHMMSSZ` (used in run ids) and as RFC 3339.
@@ -59,6 +146,21 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_published_runs_metadata_reads_as_run_metadata() {
+        let figures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/figures");
+        let mut read = 0;
+        for entry in std::fs::read_dir(&figures).unwrap() {
+            let path = entry.unwrap().path();
+            if path.to_string_lossy().ends_with(".metadata.json") {
+                let metadata: RunMetadata = read_json(&path).unwrap();
+                assert!(!metadata.run_id.is_empty(), "{}", path.display());
+                read += 1;
+            }
+        }
+        assert_eq!(read, 7, "one record per figure in docs/figures");
+    }
 
     #[test]
     fn civil_dates_are_right() {

@@ -5,10 +5,10 @@ use nh_metrics::{PyStrHash, Summary, TableStats, expected_collisions};
 use rand::SeedableRng;
 use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Python's hash (`hash(w) % M`, PYTHONHASHSEED=0) on `samples` samples of `n` words.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reference {
     /// Words per sample.
     pub n: usize,

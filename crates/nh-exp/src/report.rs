@@ -1,33 +1,39 @@
-//! A figure's outputs from its finished tasks: aggregate CSVs, the PNG, `summary.json`, metadata.
+//! A figure's outputs from its finished units: aggregate CSVs, the PNG, `summary.json`,
+//! `summary.md` and `metadata.json`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use nh_corpus::Corpus;
 use nh_metrics::Summary;
-use serde_json::{Value, json};
 
 use crate::config::{Algo, Experiment, Origin, Panel};
+use crate::metadata::{RunMetadata, json_bytes};
 use crate::plot::{CurveSet, HLine, Subplot, draw_figure};
 use crate::records::{Column, aggregate_csv};
 use crate::reference::Reference;
 use crate::rundir::{Existing, RunDir, place_file};
-use crate::task::{GeneralizationResult, TaskOutput};
+use crate::summary::{FigureSummary, PanelSummary};
+use crate::task::{CurveName, Curves, GeneralizationResult};
+use crate::unit::UnitRecord;
 use crate::{Error, Result};
 
-/// Curves drawn and aggregated for reinforcement-learning panels.
-const RL_CURVES: [&str; 4] = ["reward", "collisions", "max_collisions_in_bin", "max_load"];
-/// Curves drawn and aggregated for the supervised panel.
-const SUPERVISED_CURVES: [&str; 3] = ["loss", "train_accuracy", "held_out_accuracy"];
+/// A finished unit as the finish step reads it back: its record and its curves.
+#[derive(Debug, Clone)]
+pub struct FinishedUnit {
+    /// The unit's record.
+    pub record: UnitRecord,
+    /// The curves of its panel's kind ([`CurveName::of`]).
+    pub curves: Curves,
+}
 
-/// Writes aggregates, the figure, `summary.json` and `metadata.json`; returns the summary.
+/// Writes aggregates, the figure, `summary.json`, `summary.md` and `metadata.json`; returns the
+/// summary.
 pub fn write_figure_outputs(
     exp: &Experiment,
-    corpus: &Corpus,
     dir: &RunDir,
-    by_panel: &BTreeMap<String, Vec<TaskOutput>>,
-    metadata: &Value,
-) -> Result<Value> {
+    by_panel: &BTreeMap<String, Vec<FinishedUnit>>,
+    metadata: &RunMetadata,
+) -> Result<FigureSummary> {
     let aggregate = dir.path().join("aggregate");
     std::fs::create_dir(&aggregate).map_err(|source| Error::Io {
         path: aggregate,
@@ -40,15 +46,11 @@ pub fn write_figure_outputs(
             .get(&panel.id)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let names: &[&str] = if panel.algo == Algo::Supervised {
-            &SUPERVISED_CURVES
-        } else {
-            &RL_CURVES
-        };
+        let names = CurveName::of(panel.algo);
         let columns: Vec<Column<'_>> = names
             .iter()
             .map(|name| Column {
-                name,
+                name: name.as_str(),
                 per_seed: outs
                     .iter()
                     .map(|o| o.curves.get(name).cloned().unwrap_or_default())
@@ -63,26 +65,26 @@ pub fn write_figure_outputs(
         panels.push(panel_summary(panel, outs, names));
     }
     let caption = FigureCaption {
-        corpus_words: corpus.len(),
-        paper_corpus: corpus.is_paper_corpus(),
+        corpus_words: metadata.corpus.words,
+        paper_corpus: metadata.corpus.is_paper_corpus,
         run_id: dir.id(),
     };
     let png = dir.path().join(format!("{}.png", exp.figure));
     draw_run_figure(exp, &curves, &caption, &png)?;
-    let summary = json!({
-        "figure": exp.figure,
-        "title": exp.title,
-        "paper_claim": exp.paper_claim,
-        "run_id": dir.id(),
-        "panels": panels,
-    });
-    let pretty = |v: &Value| serde_json::to_vec_pretty(v).expect("JSON values serialize");
-    dir.write("summary.json", &pretty(&summary))?;
+    let summary = FigureSummary {
+        figure: exp.figure.clone(),
+        title: exp.title.clone(),
+        paper_claim: exp.paper_claim.clone(),
+        run_id: dir.id().to_owned(),
+        panels,
+    };
+    dir.write("summary.json", &json_bytes(&summary))?;
     dir.write(
         "summary.md",
         summary_markdown(exp, by_panel, dir.id()).as_bytes(),
     )?;
-    dir.write("metadata.json", &pretty(metadata))?;
+    // Written last: a run with `metadata.json` is finished.
+    dir.write("metadata.json", &json_bytes(metadata))?;
     Ok(summary)
 }
 
@@ -90,8 +92,8 @@ pub fn write_figure_outputs(
 /// word sets (the reference lines), averaged over seeds.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PanelCurves {
-    /// Per seed: per-iteration curves by name (`reward`, `max_collisions_in_bin`, `loss`, ...).
-    pub per_seed: Vec<BTreeMap<String, Vec<f64>>>,
+    /// Per seed: per-iteration curves by name.
+    pub per_seed: Vec<Curves>,
     /// Python's hash: mean episode reward on the panel's word sets.
     pub python_reward: Option<f64>,
     /// Python's hash: mean max collisions in one bin on the panel's word sets.
@@ -99,20 +101,14 @@ pub(crate) struct PanelCurves {
 }
 
 impl PanelCurves {
-    /// From the finished tasks of a panel.
-    fn of(outs: &[TaskOutput]) -> PanelCurves {
-        let references: Vec<&Reference> =
-            outs.iter().filter_map(|o| o.reference.as_ref()).collect();
+    /// From the finished units of a panel.
+    fn of(outs: &[FinishedUnit]) -> PanelCurves {
+        let references: Vec<&Reference> = outs
+            .iter()
+            .filter_map(|o| o.record.reference.as_ref())
+            .collect();
         PanelCurves {
-            per_seed: outs
-                .iter()
-                .map(|o| {
-                    o.curves
-                        .iter()
-                        .map(|(name, curve)| ((*name).to_owned(), curve.clone()))
-                        .collect()
-                })
-                .collect(),
+            per_seed: outs.iter().map(|o| o.curves.clone()).collect(),
             python_reward: mean(references.iter().map(|r| r.reward.mean)),
             python_max_collisions_in_bin: mean(
                 references.iter().map(|r| r.max_collisions_in_bin.mean),
@@ -121,7 +117,7 @@ impl PanelCurves {
     }
 
     /// The panel's curves of `name`, labelled by the setup's origin (the panel is in the title).
-    fn curve_set(&self, panel: &Panel, name: &str) -> CurveSet {
+    fn curve_set(&self, panel: &Panel, name: CurveName) -> CurveSet {
         CurveSet {
             label: if panel.origin == Origin::Ours {
                 "our setup".to_owned()
@@ -131,7 +127,7 @@ impl PanelCurves {
             per_seed: self
                 .per_seed
                 .iter()
-                .map(|curves| curves.get(name).cloned().unwrap_or_default())
+                .map(|curves| curves.get(&name).cloned().unwrap_or_default())
                 .collect(),
         }
     }
@@ -204,7 +200,7 @@ fn figure_row(panel: &Panel, data: &PanelCurves) -> [Subplot; 2] {
                 title: format!("{}: training loss", panel.label),
                 x_label: x_label.into(),
                 y_label: "cross-entropy loss".into(),
-                curves: vec![data.curve_set(panel, "loss")],
+                curves: vec![data.curve_set(panel, CurveName::Loss)],
                 hlines: vec![HLine {
                     label: "ln M (uniform guess)".into(),
                     value: (panel.bins as f64).ln(),
@@ -217,11 +213,11 @@ fn figure_row(panel: &Panel, data: &PanelCurves) -> [Subplot; 2] {
                 curves: vec![
                     CurveSet {
                         label: "train".into(),
-                        ..data.curve_set(panel, "train_accuracy")
+                        ..data.curve_set(panel, CurveName::TrainAccuracy)
                     },
                     CurveSet {
                         label: "held-out".into(),
-                        ..data.curve_set(panel, "held_out_accuracy")
+                        ..data.curve_set(panel, CurveName::HeldOutAccuracy)
                     },
                 ],
                 hlines: vec![chance],
@@ -242,24 +238,24 @@ fn figure_row(panel: &Panel, data: &PanelCurves) -> [Subplot; 2] {
             title: format!("{}: reward", panel.label),
             x_label: x_label.into(),
             y_label: "episode reward".into(),
-            curves: vec![data.curve_set(panel, "reward")],
+            curves: vec![data.curve_set(panel, CurveName::Reward)],
             hlines: python_line(data.python_reward),
         },
         Subplot {
             title: format!("{}: max collisions in one bin", panel.label),
             x_label: x_label.into(),
             y_label: "max collisions in one bin".into(),
-            curves: vec![data.curve_set(panel, "max_collisions_in_bin")],
+            curves: vec![data.curve_set(panel, CurveName::MaxCollisionsInBin)],
             hlines: python_line(data.python_max_collisions_in_bin),
         },
     ]
 }
 
 /// Per-seed mean over the last 10% of iterations (at least one), then summarized across seeds.
-fn final_summary(outs: &[TaskOutput], name: &str) -> Option<Summary> {
+fn final_summary(outs: &[FinishedUnit], name: CurveName) -> Option<Summary> {
     let finals: Vec<f64> = outs
         .iter()
-        .filter_map(|o| o.curves.get(name))
+        .filter_map(|o| o.curves.get(&name))
         .filter(|c| !c.is_empty())
         .map(|c| {
             let tail = &c[c.len() - c.len().div_ceil(10)..];
@@ -269,31 +265,38 @@ fn final_summary(outs: &[TaskOutput], name: &str) -> Option<Summary> {
     (!finals.is_empty()).then(|| Summary::of(&finals))
 }
 
-fn panel_summary(panel: &Panel, outs: &[TaskOutput], names: &[&str]) -> Value {
-    let finals: BTreeMap<&str, Option<Summary>> =
-        names.iter().map(|n| (*n, final_summary(outs, n))).collect();
-    let first = |name: &str| {
+fn panel_summary(panel: &Panel, outs: &[FinishedUnit], names: &[CurveName]) -> PanelSummary {
+    let first = |name: &CurveName| {
         outs.iter()
             .map(|o| o.curves.get(name).and_then(|c| c.first().copied()))
             .collect::<Vec<_>>()
     };
-    json!({
-        "id": panel.id,
-        "label": panel.label,
-        "origin": panel.origin,
-        "algo": panel.algo,
-        "words": panel.words,
-        "bins": panel.bins,
-        "schedule": panel.schedule,
-        "occupancy": panel.occupancy,
-        "iterations": panel.iterations,
-        "seeds": outs.iter().map(|o| o.seed).collect::<Vec<_>>(),
-        "final_last_10_percent": finals,
-        "first_iteration": names.iter().map(|n| (*n, first(n))).collect::<BTreeMap<_, _>>(),
-        "iterations_to_perfect": outs.iter().map(|o| o.iterations_to_perfect).collect::<Vec<_>>(),
-        "python_reference": outs.iter().map(|o| o.reference.clone()).collect::<Vec<_>>(),
-        "generalization": outs.iter().map(|o| o.generalization.clone()).collect::<Vec<_>>(),
-    })
+    PanelSummary {
+        id: panel.id.clone(),
+        label: panel.label.clone(),
+        origin: panel.origin,
+        algo: panel.algo,
+        words: panel.words,
+        bins: panel.bins,
+        schedule: panel.schedule,
+        occupancy: panel.occupancy,
+        iterations: panel.iterations,
+        seeds: outs.iter().map(|o| o.record.seed).collect(),
+        final_last_10_percent: names
+            .iter()
+            .map(|n| (*n, final_summary(outs, *n)))
+            .collect(),
+        first_iteration: names.iter().map(|n| (*n, first(n))).collect(),
+        iterations_to_perfect: outs
+            .iter()
+            .map(|o| o.record.iterations_to_perfect)
+            .collect(),
+        python_reference: outs.iter().map(|o| o.record.reference.clone()).collect(),
+        generalization: outs
+            .iter()
+            .map(|o| o.record.generalization.clone())
+            .collect(),
+    }
 }
 
 /// `mean ± 95% CI half-width` of a summary, or `-`.
@@ -314,7 +317,7 @@ fn pm(s: Option<&Summary>) -> String {
 /// A human-readable table of the run: first and final values per panel against the references.
 fn summary_markdown(
     exp: &Experiment,
-    by_panel: &BTreeMap<String, Vec<TaskOutput>>,
+    by_panel: &BTreeMap<String, Vec<FinishedUnit>>,
     run_id: &str,
 ) -> String {
     let mut md = format!(
@@ -336,11 +339,7 @@ fn summary_markdown(
                 "paper"
             }
         ));
-        let names: &[&str] = if panel.algo == Algo::Supervised {
-            &SUPERVISED_CURVES
-        } else {
-            &RL_CURVES
-        };
+        let names = CurveName::of(panel.algo);
         md.push_str("| quantity | first iteration | final |\n|---|---|---|\n");
         for name in names {
             let firsts: Vec<f64> = outs
@@ -349,12 +348,16 @@ fn summary_markdown(
                 .collect();
             let first = (!firsts.is_empty()).then(|| Summary::of(&firsts));
             md.push_str(&format!(
-                "| {name} | {} | {} |\n",
+                "| {} | {} | {} |\n",
+                name.as_str(),
                 pm(first.as_ref()),
-                pm(final_summary(outs, name).as_ref())
+                pm(final_summary(outs, *name).as_ref())
             ));
         }
-        let refs: Vec<_> = outs.iter().filter_map(|o| o.reference.as_ref()).collect();
+        let refs: Vec<_> = outs
+            .iter()
+            .filter_map(|o| o.record.reference.as_ref())
+            .collect();
         if let Some(r) = refs.first() {
             let mean = |f: &dyn Fn(&crate::reference::Reference) -> f64| {
                 refs.iter().map(|r| f(r)).sum::<f64>() / refs.len() as f64
@@ -371,7 +374,8 @@ fn summary_markdown(
             let perfect: Vec<String> = outs
                 .iter()
                 .map(|o| {
-                    o.iterations_to_perfect
+                    o.record
+                        .iterations_to_perfect
                         .map_or("not reached".into(), |i| i.to_string())
                 })
                 .collect();
@@ -382,7 +386,7 @@ fn summary_markdown(
         }
         let gens: Vec<_> = outs
             .iter()
-            .filter_map(|o| o.generalization.as_ref())
+            .filter_map(|o| o.record.generalization.as_ref())
             .collect();
         if let Some(g) = gens.first() {
             let avg = |f: &dyn Fn(&GeneralizationResult) -> f64| {

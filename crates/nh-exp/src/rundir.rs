@@ -42,6 +42,30 @@ impl RunDir {
         ))
     }
 
+    /// An existing run directory (to resume or finish it).
+    ///
+    /// # Errors
+    /// [`Error::Record`] when `path` is not a folder with a plan (`plan.json`).
+    pub fn open(path: &Path) -> Result<Self> {
+        let plan = path.join(crate::plan::PLAN_FILE);
+        if !plan.is_file() {
+            return Err(Error::Record {
+                path: plan,
+                message: "not found: give the folder of a run that `nh reproduce` planned \
+                          (results/<figure>/<run-id>)"
+                    .into(),
+            });
+        }
+        let id = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(Self {
+            path: path.to_path_buf(),
+            id,
+        })
+    }
+
     /// The folder.
     pub fn path(&self) -> &Path {
         &self.path
@@ -79,11 +103,7 @@ pub fn write_file(path: &Path, bytes: &[u8], existing: Existing) -> Result<()> {
     if existing == Existing::Refuse && path.exists() {
         return Err(Error::WouldOverwrite(path.to_path_buf()));
     }
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{file_name}.partial"));
+    let tmp = partial_name(path);
     let io = |source| Error::Io {
         path: tmp.clone(),
         source,
@@ -93,6 +113,16 @@ pub fn write_file(path: &Path, bytes: &[u8], existing: Existing) -> Result<()> {
     file.sync_all().map_err(io)?;
     drop(file);
     place_file(&tmp, path, existing)
+}
+
+/// The temporary name a file is written under before it is moved into place: `.<name>.partial`
+/// beside it.
+pub fn partial_name(path: &Path) -> PathBuf {
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{file_name}.partial"))
 }
 
 /// Moves a finished temporary file to `path`; `tmp` is gone afterwards, whatever happens.

@@ -1,21 +1,19 @@
-//! `nh reproduce`: runs every (panel, seed) of a figure in parallel, then writes the run directory.
+//! `nh reproduce`: plans a figure run, trains its units not yet done (in parallel), then finishes
+//! it; `--resume` continues a planned run; `--unit` trains one unit (a Slurm array task).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use nh_agents::DeviceChoice;
 use nh_corpus::Corpus;
 use rayon::prelude::*;
-use serde_json::json;
 
-use crate::config::{Algo, Schedule};
 use crate::config::{Experiment, experiment_path};
-use crate::metadata::{git_commit, utc_stamps};
-use crate::report::write_figure_outputs;
+use crate::finish::{FigureRun, finish};
+use crate::metadata::{git_commit, json_bytes, utc_stamps};
+use crate::plan::{PLAN_FILE, Plan, PlanHeader, Unit};
 use crate::rundir::RunDir;
-use crate::task::TaskOutput;
-use crate::train::{TaskContext, run_task, save_model};
+use crate::slurm::{SlurmOptions, Submission, check_slurm_options, submit};
+use crate::unit::{UNIT_FOLDERS, UnitContext, is_done, run_unit};
 use crate::{Error, Result};
 
 /// The figures `all` stands for, in order.
@@ -36,31 +34,22 @@ pub struct ReproduceOptions {
     pub device: DeviceChoice,
     /// Corpus file; `None` = `NH_CORPUS`, else the embedded default.
     pub corpus: Option<PathBuf>,
-    /// (panel, seed) tasks run at once; `None` = the number of CPU cores.
+    /// (panel, seed) units run at once; `None` = the number of CPU cores.
     pub parallel: Option<usize>,
 }
 
 /// Receives progress while figures run (the CLI draws bars; scripts log or ignore it).
 pub trait Progress: Sync {
-    /// A figure starts: its tasks as (panel id, seed, iterations).
+    /// A figure run's directory exists and holds its plan (printed on Ctrl-C: the run to resume).
+    fn figure_planned(&self, figure: &str, dir: &Path);
+    /// A figure starts training: its pending units as (panel id, seed, iterations).
     fn figure_started(&self, figure: &str, about: &str, tasks: &[(String, u64, usize)]);
-    /// A task finished an iteration (1-based count of iterations done).
+    /// A unit finished an iteration (1-based count of iterations done).
     fn iteration(&self, figure: &str, panel: &str, seed: u64, done: usize);
-    /// A task ended.
+    /// A unit ended.
     fn task_finished(&self, figure: &str, panel: &str, seed: u64, seconds: f64);
     /// A figure's outputs are written.
     fn figure_finished(&self, figure: &str, dir: &Path);
-}
-
-/// One finished figure run.
-#[derive(Debug, Clone)]
-pub struct FigureRun {
-    /// Figure id.
-    pub figure: String,
-    /// Its run directory.
-    pub dir: PathBuf,
-    /// The `summary.json` contents.
-    pub summary: serde_json::Value,
 }
 
 /// Expands `all` and checks figure names.
@@ -75,159 +64,246 @@ pub fn figure_list(name: &str) -> Result<Vec<String>> {
     }
 }
 
-/// Runs the figures one after another (each figure's tasks in parallel).
-pub fn reproduce(
+/// The experiments of `figures` under the options' profile and seeds, checked before any work.
+///
+/// # Errors
+/// Zero seeds, an unknown figure or profile, a malformed experiment file.
+pub fn load_experiments(
     figures: &[String],
     opts: &ReproduceOptions,
-    progress: &dyn Progress,
-) -> Result<Vec<FigureRun>> {
+) -> Result<Vec<(Experiment, String)>> {
     if opts.seeds == Some(0) {
         return Err(Error::Option {
             option: "--seeds",
             message: "0 seeds would train nothing; give at least 1".into(),
         });
     }
-    let experiments = figures
+    figures
         .iter()
         .map(|f| {
-            let exp = Experiment::from_path(&experiment_path(&opts.experiments_dir, f))?;
-            exp.with_profile(&opts.profile)
+            let (mut exp, about) =
+                Experiment::from_path(&experiment_path(&opts.experiments_dir, f))?
+                    .with_profile(&opts.profile)?;
+            if let Some(seeds) = opts.seeds {
+                exp.seeds = seeds;
+            }
+            Ok((exp, about))
         })
-        .collect::<Result<Vec<_>>>()?;
-    let device = opts.device.resolve().map_err(Error::Device)?;
+        .collect()
+}
+
+/// Plans, trains and finishes the figures one after another (each figure's units in parallel).
+///
+/// # Errors
+/// Bad options or experiment files (before any work), a failed unit, a write failure.
+pub fn reproduce(
+    figures: &[String],
+    opts: &ReproduceOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<FigureRun>> {
+    let experiments = load_experiments(figures, opts)?;
+    // A device that is not there is an error before any work.
+    opts.device.resolve().map_err(Error::Device)?;
     let corpus = Corpus::load(opts.corpus.as_deref())?;
+    let cores = available_cores();
     let mut runs = Vec::new();
-    for (mut exp, about) in experiments {
-        if let Some(seeds) = opts.seeds {
-            exp.seeds = seeds;
-        }
-        runs.push(run_figure(&exp, &about, &corpus, device, opts, progress)?);
+    for (exp, about) in &experiments {
+        let units = exp.panel.len() * exp.seeds;
+        let parallel = opts.parallel.unwrap_or(cores).clamp(1, units.max(1));
+        // libtorch's intra-op pool is process-wide: split the cores between concurrent units.
+        let threads = (cores / parallel).max(1);
+        let (dir, plan) = plan_run(exp, about, &corpus, opts, threads, parallel)?;
+        progress.figure_planned(&exp.figure, dir.path());
+        train_pending(dir.path(), exp, &plan, &corpus, parallel, about, progress)?;
+        runs.push(finish_reported(dir.path(), &exp.figure, progress)?);
     }
     Ok(runs)
 }
 
-fn run_figure(
+/// Creates a run directory for `exp` with its resolved config, its plan and the unit folders;
+/// returns it with the plan.
+///
+/// # Errors
+/// A write failure.
+pub fn plan_run(
     exp: &Experiment,
     about: &str,
     corpus: &Corpus,
-    device: nh_agents::Device,
     opts: &ReproduceOptions,
-    progress: &dyn Progress,
-) -> Result<FigureRun> {
-    let (stamp, started_at) = utc_stamps();
+    threads: usize,
+    parallel: usize,
+) -> Result<(RunDir, Plan)> {
+    let (stamp, created_at) = utc_stamps();
     let dir = RunDir::create(&opts.results_dir, &exp.figure, &opts.profile, &stamp)?;
     let resolved = toml::to_string(exp).map_err(|e| Error::Serialize {
         path: dir.path().join("config.toml"),
         message: e.to_string(),
     })?;
     dir.write("config.toml", resolved.as_bytes())?;
+    for folder in UNIT_FOLDERS {
+        let path = dir.path().join(folder);
+        std::fs::create_dir(&path).map_err(|source| Error::Io { path, source })?;
+    }
+    let header = PlanHeader {
+        profile: opts.profile.clone(),
+        profile_about: about.to_owned(),
+        run_id: dir.id().to_owned(),
+        created_at,
+        commit: git_commit(&opts.experiments_dir),
+        device: opts.device,
+        libtorch_threads: threads,
+        parallel,
+    };
+    let plan = Plan::new(exp, header, corpus);
+    dir.write(PLAN_FILE, &json_bytes(&plan))?;
+    Ok((dir, plan))
+}
 
-    let tasks: Vec<(usize, u64)> = (0..exp.panel.len())
-        .flat_map(|p| (0..exp.seeds as u64).map(move |s| (p, s)))
-        .collect();
-    let listing: Vec<_> = tasks
+/// Continues the run in `run_dir`: trains the units that are not done (`parallel` at once, default
+/// the plan's), then finishes it. A finished run is returned as it is.
+///
+/// # Errors
+/// Not a planned run, a changed corpus, a failed unit, a write failure.
+pub fn resume(
+    run_dir: &Path,
+    parallel: Option<usize>,
+    progress: &dyn Progress,
+) -> Result<FigureRun> {
+    let (plan, exp, corpus) = open_run(run_dir)?;
+    if crate::finish::is_finished(run_dir) {
+        return finish(run_dir);
+    }
+    progress.figure_planned(&plan.figure, run_dir);
+    let pending = plan.units.iter().filter(|u| !is_done(run_dir, u)).count();
+    let parallel = parallel.unwrap_or(plan.parallel).clamp(1, pending.max(1));
+    let about = plan.profile_about.clone();
+    train_pending(run_dir, &exp, &plan, &corpus, parallel, &about, progress)?;
+    finish_reported(run_dir, &plan.figure, progress)
+}
+
+/// Trains the one unit `index` of the run in `run_dir` (a Slurm array task); a unit that is already
+/// done is left as it is.
+///
+/// # Errors
+/// Not a planned run, an index outside the plan, a failed unit.
+pub fn run_single_unit(run_dir: &Path, index: usize, progress: &dyn Progress) -> Result<()> {
+    let (plan, exp, corpus) = open_run(run_dir)?;
+    let unit = plan.unit(index)?;
+    if is_done(run_dir, unit) {
+        return Ok(());
+    }
+    progress.figure_planned(&plan.figure, run_dir);
+    let unit = std::slice::from_ref(unit);
+    train_units(run_dir, &exp, &plan, unit, &corpus, 1, progress)
+}
+
+/// Reads a run's plan and config, and loads its recorded corpus.
+fn open_run(run_dir: &Path) -> Result<(Plan, Experiment, Corpus)> {
+    RunDir::open(run_dir)?;
+    let plan = Plan::read(run_dir)?;
+    let exp = Experiment::from_path(&run_dir.join("config.toml"))?;
+    let corpus = plan.corpus.load(&run_dir.join(PLAN_FILE))?;
+    Ok((plan, exp, corpus))
+}
+
+fn train_pending(
+    run_dir: &Path,
+    exp: &Experiment,
+    plan: &Plan,
+    corpus: &Corpus,
+    parallel: usize,
+    about: &str,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let pending: Vec<Unit> = plan
+        .units
         .iter()
-        .map(|&(p, s)| (exp.panel[p].id.clone(), s, exp.panel[p].iterations))
+        .filter(|u| !is_done(run_dir, u))
+        .cloned()
+        .collect();
+    let listing: Vec<_> = pending
+        .iter()
+        .map(|u| (u.panel.clone(), u.seed, u.iterations))
         .collect();
     progress.figure_started(&exp.figure, about, &listing);
+    train_units(run_dir, exp, plan, &pending, corpus, parallel, progress)
+}
 
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let parallel = opts.parallel.unwrap_or(cores).clamp(1, tasks.len().max(1));
-    // libtorch's intra-op pool is process-wide: split the cores between concurrent tasks.
-    let threads = (cores / parallel).max(1);
+fn train_units(
+    run_dir: &Path,
+    exp: &Experiment,
+    plan: &Plan,
+    units: &[Unit],
+    corpus: &Corpus,
+    parallel: usize,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let device = plan.device.resolve().map_err(Error::Device)?;
+    let threads = plan.libtorch_threads;
     nh_agents::set_libtorch_threads(threads)
         .map_err(|source| Error::Threads { threads, source })?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(parallel)
         .build()
         .map_err(|e| Error::Serialize {
-            path: dir.path().to_path_buf(),
+            path: run_dir.to_path_buf(),
             message: e.to_string(),
         })?;
-    let curves = dir.path().join("curves");
-    std::fs::create_dir(&curves).map_err(|source| Error::Io {
-        path: curves,
-        source,
-    })?;
-    let models_dir = dir.path().join("models");
-    std::fs::create_dir(&models_dir).map_err(|source| Error::Io {
-        path: models_dir.clone(),
-        source,
-    })?;
-    let commit = git_commit(&opts.experiments_dir);
-    let ctx = TaskContext {
+    let ctx = UnitContext {
+        run_dir,
+        exp,
+        plan,
         corpus,
         device,
-        time_limit: None,
     };
-    let started = Instant::now();
-    let outputs: Vec<TaskOutput> = pool.install(|| {
-        tasks
-            .par_iter()
-            .map(|&(p, seed)| {
-                let panel = &exp.panel[p];
-                let mut on_iteration =
-                    |done: usize| progress.iteration(&exp.figure, &panel.id, seed, done);
-                let (out, model) = run_task(&ctx, panel, seed, &mut on_iteration)?;
-                if panel.schedule != Schedule::Sample && panel.algo != Algo::Supervised {
-                    // The memorized hashes of fixed word sets are worth keeping (`nh eval --model`).
-                    let model_dir = models_dir.join(format!("{}__seed{seed}", panel.id));
-                    save_model(
-                        corpus,
-                        &commit,
-                        &model_dir,
-                        &model,
-                        out.train_words.as_deref(),
-                    )?;
-                }
-                dir.write(
-                    &format!("curves/{}__seed{seed}.csv", panel.id),
-                    &out.metrics_csv,
-                )?;
-                progress.task_finished(&exp.figure, &panel.id, seed, out.wall_seconds);
-                Ok(out)
-            })
-            .collect::<Result<Vec<_>>>()
-    })?;
-
-    let mut by_panel: BTreeMap<String, Vec<TaskOutput>> = BTreeMap::new();
-    for out in outputs {
-        by_panel.entry(out.panel.clone()).or_default().push(out);
-    }
-    let metadata = json!({
-        "figure": exp.figure,
-        "profile": opts.profile,
-        "profile_about": about,
-        "run_id": dir.id(),
-        "started_at": started_at,
-        "wall_seconds": started.elapsed().as_secs_f64(),
-        "commit": commit,
-        "command": std::env::args().collect::<Vec<_>>(),
-        "seeds": (0..exp.seeds as u64).collect::<Vec<_>>(),
-        "parallel_tasks": parallel,
-        "device": nh_agents::device_name(device),
-        "libtorch": nh_agents::libtorch_info(),
-        "corpus": corpus_json(corpus),
-        "wall_seconds_per_task": by_panel.iter().map(|(panel, outs)| {
-            (panel.clone(), outs.iter().map(|o| json!({"seed": o.seed, "seconds": o.wall_seconds})).collect::<Vec<_>>())
-        }).collect::<BTreeMap<_, _>>(),
-    });
-    let summary = write_figure_outputs(exp, corpus, &dir, &by_panel, &metadata)?;
-    progress.figure_finished(&exp.figure, dir.path());
-    Ok(FigureRun {
-        figure: exp.figure.clone(),
-        dir: dir.path().to_path_buf(),
-        summary,
+    pool.install(|| {
+        units.par_iter().try_for_each(|unit| {
+            let mut on_iteration =
+                |done: usize| progress.iteration(&exp.figure, &unit.panel, unit.seed, done);
+            let record = run_unit(&ctx, unit, &mut on_iteration)?;
+            progress.task_finished(&exp.figure, &unit.panel, unit.seed, record.wall_seconds);
+            Ok(())
+        })
     })
 }
 
-/// The corpus provenance as recorded in run metadata.
-pub fn corpus_json(corpus: &Corpus) -> serde_json::Value {
-    let p = corpus.provenance();
-    json!({
-        "summary": p.to_string(),
-        "sha256": p.sha256,
-        "words": corpus.len(),
-        "is_paper_corpus": corpus.is_paper_corpus(),
-    })
+fn finish_reported(run_dir: &Path, figure: &str, progress: &dyn Progress) -> Result<FigureRun> {
+    let run = finish(run_dir)?;
+    progress.figure_finished(figure, run_dir);
+    Ok(run)
+}
+
+fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// Plans the figures and submits each run's units and finish step to Slurm (see
+/// [`crate::submit`]); returns the submissions.
+///
+/// # Errors
+/// Bad options, template or experiment files (before any run is planned), or a failed
+/// submission.
+pub fn reproduce_on_slurm(
+    figures: &[String],
+    opts: &ReproduceOptions,
+    slurm: &SlurmOptions,
+) -> Result<Vec<Submission>> {
+    check_slurm_options(slurm)?;
+    let experiments = load_experiments(figures, opts)?;
+    let corpus = Corpus::load(opts.corpus.as_deref())?;
+    let opts = ReproduceOptions {
+        device: if slurm.gpus_per_task > 0 {
+            DeviceChoice::Cuda
+        } else {
+            opts.device
+        },
+        ..opts.clone()
+    };
+    experiments
+        .iter()
+        .map(|(exp, about)| {
+            let (dir, _) = plan_run(exp, about, &corpus, &opts, slurm.cpus_per_task, 1)?;
+            submit(dir.path(), slurm)
+        })
+        .collect()
 }

@@ -1,34 +1,99 @@
-//! What one (panel, seed) training produces, independent of the learner that produced it.
+//! What one (panel, seed) training produces, independent of the learner that produced it, and the
+//! named curves a figure draws from it.
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// Curves and results of one panel trained with one seed.
+use crate::config::Algo;
+
+/// Curves and results of one panel trained with one seed, before they are written to disk.
 #[derive(Debug, Clone)]
 pub struct TaskOutput {
-    /// Panel id.
-    pub panel: String,
-    /// Seed.
-    pub seed: u64,
-    /// The learner's per-iteration metrics as CSV (its own columns).
+    /// The learner's per-iteration metrics as CSV (its own columns, among them the
+    /// [`CurveName`]s of its kind).
     pub metrics_csv: Vec<u8>,
-    /// Named per-iteration curves used by figures and aggregates (e.g. `reward`).
-    pub curves: BTreeMap<&'static str, Vec<f64>>,
     /// Python's hash on this task's own word sets (RL panels), the figure's reference line.
     pub reference: Option<crate::reference::Reference>,
     /// Held-out test of the trained hash, when the panel asks for one.
     pub generalization: Option<GeneralizationResult>,
     /// Iterations until the argmax hash had zero collisions on the training words, if reached.
     pub iterations_to_perfect: Option<usize>,
+    /// Iterations (epochs) the learner ran.
+    pub completed_iterations: usize,
+    /// The last iteration's metrics (reinforcement-learning and cross-entropy learners).
+    pub last_iteration: Option<nh_agents::IterationMetrics>,
     /// The words a fixed-set panel trained on (`None` for fresh samples of the whole corpus).
     pub train_words: Option<Vec<String>>,
     /// Wall time of this task in seconds.
     pub wall_seconds: f64,
 }
 
+/// A per-iteration quantity that figures and aggregates use: the name of its column in a unit's
+/// curves CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CurveName {
+    /// Mean episode reward.
+    Reward,
+    /// Collisions (words minus occupied bins).
+    Collisions,
+    /// Max collisions in one bin (max load - 1).
+    MaxCollisionsInBin,
+    /// Max load of one bin.
+    MaxLoad,
+    /// Supervised cross-entropy loss.
+    Loss,
+    /// Supervised accuracy on the training words.
+    TrainAccuracy,
+    /// Supervised accuracy on held-out words.
+    HeldOutAccuracy,
+}
+
+impl CurveName {
+    /// The curves of reinforcement-learning and cross-entropy panels.
+    pub const RL: [CurveName; 4] = [
+        CurveName::Reward,
+        CurveName::Collisions,
+        CurveName::MaxCollisionsInBin,
+        CurveName::MaxLoad,
+    ];
+    /// The curves of the supervised panel.
+    pub const SUPERVISED: [CurveName; 3] = [
+        CurveName::Loss,
+        CurveName::TrainAccuracy,
+        CurveName::HeldOutAccuracy,
+    ];
+
+    /// The curves a panel of this learner records.
+    pub fn of(algo: Algo) -> &'static [CurveName] {
+        if algo == Algo::Supervised {
+            &Self::SUPERVISED
+        } else {
+            &Self::RL
+        }
+    }
+
+    /// The column name in a curves CSV (also the key in `summary.json`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CurveName::Reward => "reward",
+            CurveName::Collisions => "collisions",
+            CurveName::MaxCollisionsInBin => "max_collisions_in_bin",
+            CurveName::MaxLoad => "max_load",
+            CurveName::Loss => "loss",
+            CurveName::TrainAccuracy => "train_accuracy",
+            CurveName::HeldOutAccuracy => "held_out_accuracy",
+        }
+    }
+}
+
+/// One seed's curves by name (a missing value, such as a held-out accuracy not measured in an
+/// epoch, is NaN).
+pub type Curves = BTreeMap<CurveName, Vec<f64>>;
+
 /// The trained hash against Python's hash on the same unseen word samples.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GeneralizationResult {
     /// Unseen words per sample.
     pub words: usize,

@@ -1,7 +1,7 @@
 //! The bridge from an experiment panel to a learner of nh-agents: words, environment, encoder and
 //! config in; curves, Python reference, generalization test and the saved model out.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -92,14 +92,6 @@ pub fn run_task(
     };
     let outcome = learner.train(&setup, &mut progress).map_err(agent_err)?;
     let rows = &outcome.metrics;
-    let curve = |f: fn(&IterationMetrics) -> f64| rows.iter().map(f).collect::<Vec<_>>();
-    let mut curves = BTreeMap::new();
-    curves.insert("reward", curve(|m| m.reward));
-    curves.insert("collisions", curve(|m| m.collisions));
-    curves.insert("max_collisions_in_bin", curve(|m| m.max_collisions_in_bin));
-    curves.insert("max_load", curve(|m| m.max_load));
-    curves.insert("loss", curve(|m| m.loss.unwrap_or(f64::NAN)));
-    curves.insert("entropy", curve(|m| m.entropy));
     let iterations_to_perfect = (panel.schedule == Schedule::Fixed)
         .then(|| {
             rows.iter()
@@ -132,13 +124,12 @@ pub fn run_task(
         message: e.to_string(),
     })?;
     let output = TaskOutput {
-        panel: panel.id.clone(),
-        seed,
         metrics_csv,
-        curves,
         reference: Some(reference),
         generalization,
         iterations_to_perfect,
+        completed_iterations: rows.len(),
+        last_iteration: rows.last().cloned(),
         train_words: (panel.schedule != Schedule::Sample).then_some(words),
         wall_seconds: started.elapsed().as_secs_f64(),
     };
@@ -181,30 +172,17 @@ fn run_supervised(
         source,
     })?;
     let rows = &outcome.epochs;
-    let mut curves = BTreeMap::new();
-    curves.insert("loss", rows.iter().map(|e| e.loss).collect());
-    curves.insert(
-        "train_accuracy",
-        rows.iter().map(|e| e.train_accuracy).collect(),
-    );
-    curves.insert(
-        "held_out_accuracy",
-        rows.iter()
-            .map(|e| e.held_out_accuracy.unwrap_or(f64::NAN))
-            .collect(),
-    );
     let metrics_csv = to_csv(rows).map_err(|e| Error::Serialize {
         path: PathBuf::from(&panel.id),
         message: e.to_string(),
     })?;
     let output = TaskOutput {
-        panel: panel.id.clone(),
-        seed,
         metrics_csv,
-        curves,
         reference: None,
         generalization: None,
         iterations_to_perfect: None,
+        completed_iterations: rows.len(),
+        last_iteration: None,
         train_words: None,
         wall_seconds: started.elapsed().as_secs_f64(),
     };

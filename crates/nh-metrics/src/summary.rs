@@ -18,22 +18,37 @@ pub struct Summary {
     /// Number of values.
     pub n: usize,
     /// Arithmetic mean (NaN when `n == 0`).
+    #[serde(deserialize_with = "null_as_nan")]
     pub mean: f64,
     /// Sample standard deviation with `n - 1` in the denominator (0 when `n == 1`).
+    #[serde(deserialize_with = "null_as_nan")]
     pub std: f64,
     /// Standard error of the mean, `std / sqrt(n)`.
+    #[serde(deserialize_with = "null_as_nan")]
     pub sem: f64,
     /// Half-width of the 95% confidence interval of the mean, Student t with `n - 1` degrees of
     /// freedom (NaN when `n < 2`: one value says nothing about spread).
+    #[serde(deserialize_with = "null_as_nan")]
     pub ci95_half_width: f64,
     /// Interquartile mean: the mean after dropping `floor(n / 4)` values at each end.
+    #[serde(deserialize_with = "null_as_nan")]
     pub iqm: f64,
     /// Median.
+    #[serde(deserialize_with = "null_as_nan")]
     pub median: f64,
     /// Smallest value.
+    #[serde(deserialize_with = "null_as_nan")]
     pub min: f64,
     /// Largest value.
+    #[serde(deserialize_with = "null_as_nan")]
     pub max: f64,
+}
+
+/// JSON has no NaN: `serde_json` writes a non-finite value as `null`, so `null` reads back as NaN
+/// (a one-value summary's confidence interval, an empty sample's moments).
+fn null_as_nan<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    use serde::Deserialize;
+    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
 }
 
 impl Summary {

@@ -144,12 +144,14 @@ pub fn run(args: &Args) -> Result<()> {
         &output.metrics_csv,
         Existing::Refuse,
     )?;
-    let last = |name: &str| output.curves.get(name).and_then(|c| c.last().copied());
     // Iterations run, when a time limit may have cut them short.
-    let iterations_run = time_limit.and(output.curves.get("reward").map(Vec::len));
+    let iterations_run = time_limit.map(|_| output.completed_iterations);
     println!("model: {}", args.out.display());
-    if let (Some(reward), Some(collisions)) = (last("reward"), last("collisions")) {
-        println!("last iteration: reward {reward:.1}, collisions {collisions:.1}");
+    if let Some(last) = &output.last_iteration {
+        println!(
+            "last iteration: reward {:.1}, collisions {:.1}",
+            last.reward, last.collisions
+        );
     }
     if let Some(iterations) = output.iterations_to_perfect {
         println!("zero collisions on the training words after {iterations} iterations");

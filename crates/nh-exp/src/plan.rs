@@ -1,0 +1,215 @@
+//! A figure run's plan (`plan.json`): every unit (panel x seed) with its budget, and what every unit
+//! shares (corpus, device, libtorch threads), fixed before the first unit trains.
+//!
+//! The plan is what makes a run resumable and spreadable: a unit's outputs depend only on the
+//! resolved config (`config.toml`), the plan and the unit's seed, so a unit trained alone, later, or
+//! on another node of a cluster gives the same files as in one uninterrupted local run.
+
+use std::path::{Path, PathBuf};
+
+use nh_agents::DeviceChoice;
+use nh_corpus::{Corpus, Origin as CorpusOrigin};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Experiment;
+use crate::{Error, Result};
+
+/// The plan's file name inside a run directory.
+pub const PLAN_FILE: &str = "plan.json";
+
+/// Everything fixed when a figure run is planned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Figure id.
+    pub figure: String,
+    /// Budget profile.
+    pub profile: String,
+    /// What the profile means (from the experiment file).
+    pub profile_about: String,
+    /// The run id (the run directory's name).
+    pub run_id: String,
+    /// When the run was planned (RFC 3339, UTC).
+    pub created_at: String,
+    /// The same moment in seconds since the Unix epoch.
+    pub created_unix_seconds: f64,
+    /// The git commit of the code that planned it.
+    pub commit: String,
+    /// The command line that planned it.
+    pub command: Vec<String>,
+    /// Seeds of every panel.
+    pub seeds: Vec<u64>,
+    /// Where units train (resolved on the machine that trains them).
+    pub device: DeviceChoice,
+    /// libtorch intra-op threads of every unit (a different count may round differently).
+    pub libtorch_threads: usize,
+    /// Units trained at once by a local run.
+    pub parallel: usize,
+    /// The word list.
+    pub corpus: CorpusRecord,
+    /// The units, in order; a unit's index is its Slurm array task id.
+    pub units: Vec<Unit>,
+}
+
+/// One panel trained with one seed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unit {
+    /// Position in [`Plan::units`].
+    pub index: usize,
+    /// Panel id.
+    pub panel: String,
+    /// Seed.
+    pub seed: u64,
+    /// Iterations (epochs) budgeted.
+    pub iterations: usize,
+}
+
+impl Unit {
+    /// The unit's file stem: `<panel>__seed<seed>` (curves, model, record).
+    pub fn name(&self) -> String {
+        format!("{}__seed{}", self.panel, self.seed)
+    }
+}
+
+/// The corpus a run trains on, as recorded in its plan and metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CorpusRecord {
+    /// Human-readable provenance.
+    pub summary: String,
+    /// SHA-256 of the word list.
+    pub sha256: String,
+    /// Distinct words.
+    pub words: usize,
+    /// Whether it is the paper's word list.
+    pub is_paper_corpus: bool,
+    /// The file it was read from (absolute); `None` for the embedded list (and in records written
+    /// before plans existed).
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+}
+
+impl CorpusRecord {
+    /// The record of a loaded corpus.
+    pub fn of(corpus: &Corpus) -> CorpusRecord {
+        let p = corpus.provenance();
+        CorpusRecord {
+            summary: p.to_string(),
+            sha256: p.sha256.clone(),
+            words: corpus.len(),
+            is_paper_corpus: corpus.is_paper_corpus(),
+            path: match &p.origin {
+                CorpusOrigin::File(path) => Some(std::path::absolute(path).unwrap_or(path.clone())),
+                _ => None,
+            },
+        }
+    }
+
+    /// Loads the recorded corpus again and checks that it is the same word list.
+    ///
+    /// # Errors
+    /// The file is gone or unreadable, or its SHA-256 differs from the record.
+    pub fn load(&self, plan_path: &Path) -> Result<Corpus> {
+        // Not `Corpus::load`: NH_CORPUS on the resuming machine must not replace the recorded list.
+        let corpus = match &self.path {
+            Some(path) => Corpus::from_path(path)?,
+            None => Corpus::embedded(),
+        };
+        let sha = &corpus.provenance().sha256;
+        if *sha != self.sha256 {
+            return Err(Error::Record {
+                path: plan_path.to_path_buf(),
+                message: format!(
+                    "the run was planned on a corpus with SHA-256 {}, but {} now has {sha}; \
+                     restore that word list (or start a new run)",
+                    self.sha256,
+                    self.path
+                        .as_deref()
+                        .map_or("the embedded list".to_owned(), |p| p.display().to_string())
+                ),
+            });
+        }
+        Ok(corpus)
+    }
+}
+
+impl Plan {
+    /// The units of `exp` (panels in file order, seeds 0..seeds) and what they share.
+    pub fn new(exp: &Experiment, header: PlanHeader, corpus: &Corpus) -> Plan {
+        let seeds: Vec<u64> = (0..exp.seeds as u64).collect();
+        let units = exp
+            .panel
+            .iter()
+            .flat_map(|panel| {
+                seeds
+                    .iter()
+                    .map(move |&seed| (panel.id.clone(), seed, panel.iterations))
+            })
+            .enumerate()
+            .map(|(index, (panel, seed, iterations))| Unit {
+                index,
+                panel,
+                seed,
+                iterations,
+            })
+            .collect();
+        Plan {
+            figure: exp.figure.clone(),
+            profile: header.profile,
+            profile_about: header.profile_about,
+            run_id: header.run_id,
+            created_at: header.created_at,
+            created_unix_seconds: crate::metadata::unix_seconds(),
+            commit: header.commit,
+            command: std::env::args().collect(),
+            seeds,
+            device: header.device,
+            libtorch_threads: header.libtorch_threads,
+            parallel: header.parallel,
+            corpus: CorpusRecord::of(corpus),
+            units,
+        }
+    }
+
+    /// Reads `plan.json` of the run in `run_dir`.
+    ///
+    /// # Errors
+    /// A missing or malformed plan, naming the file.
+    pub fn read(run_dir: &Path) -> Result<Plan> {
+        crate::metadata::read_json(&run_dir.join(PLAN_FILE))
+    }
+
+    /// The unit with this index, or an error naming the valid range.
+    ///
+    /// # Errors
+    /// [`Error::Option`] (`--unit`) when `index` is out of range.
+    pub fn unit(&self, index: usize) -> Result<&Unit> {
+        self.units.get(index).ok_or_else(|| Error::Option {
+            option: "--unit",
+            message: format!(
+                "run {} has units 0..={}; {index} is not one of them",
+                self.run_id,
+                self.units.len().saturating_sub(1)
+            ),
+        })
+    }
+}
+
+/// What a plan records besides the experiment's units.
+#[derive(Debug, Clone)]
+pub struct PlanHeader {
+    /// Budget profile.
+    pub profile: String,
+    /// What the profile means.
+    pub profile_about: String,
+    /// The run id.
+    pub run_id: String,
+    /// When the run was planned.
+    pub created_at: String,
+    /// The code's commit.
+    pub commit: String,
+    /// Where units train.
+    pub device: DeviceChoice,
+    /// libtorch threads per unit.
+    pub libtorch_threads: usize,
+    /// Units at once in a local run.
+    pub parallel: usize,
+}
