@@ -1,6 +1,6 @@
 //! `cargo xtask`: provisions libtorch into a project-local venv, then drives cargo and `nh`.
 //!
-//! Commands (each calls `setup` first, except `data`):
+//! Commands (each calls `setup` first, except `data` and `slurm-selftest`):
 //! - `setup`: create `.venv/` and install `torch==2.11.0` from PyPI when missing or wrong.
 //! - `test`: fmt check, clippy, all tests, a run of the built `nh` without `LD_LIBRARY_PATH`,
 //!   and every figure in `--smoke` mode.
@@ -8,12 +8,17 @@
 //! - `bench [nh bench options]`: build `nh` in release and run `nh bench`.
 //! - `nh [args]`: build `nh` in release and run it with the given arguments.
 //! - `data`: fetch the paper's exact word list into `data/` and verify its SHA-256.
+//! - `slurm-selftest [--induce-failure]`: start the local Slurm cluster, run a job array and a
+//!   dependent job, stop it (`--induce-failure`: a wait times out; the daemons must still stop).
 //!
 //! xtask never links tch: it only sets the environment that torch-sys needs.
 
 mod data;
 mod setup;
+mod slurm;
+mod slurm_selftest;
 mod tasks;
+mod tempdir;
 
 use anyhow::{Result, bail};
 
@@ -28,6 +33,7 @@ fn main() -> Result<()> {
         "bench" => tasks::run_nh_release("bench", &rest),
         "nh" => tasks::run_nh_release_raw(&rest),
         "data" => data::fetch_paper_corpus(),
+        "slurm-selftest" => slurm_selftest::selftest(&rest),
         "help" | "--help" | "-h" => {
             print!("{}", USAGE);
             Ok(())
@@ -44,4 +50,7 @@ usage: cargo xtask <command>
   bench ...                  build nh (release) and run `nh bench` with these arguments
   nh ...                     build nh (release) and run it with these arguments
   data                       fetch the paper's words.txt into data/ and verify its SHA-256
+  slurm-selftest [--induce-failure]
+                             start the local Slurm cluster, run an array and a dependent job,
+                             stop it (--induce-failure: a wait times out; daemons still stop)
 ";
