@@ -2,8 +2,11 @@
 //!
 //! Commands (each calls `setup` first, except `data` and `slurm-selftest`):
 //! - `setup`: create `.venv/` and install `torch==2.11.0` from PyPI when missing or wrong.
-//! - `test`: fmt check, clippy, all tests, a run of the built `nh` without `LD_LIBRARY_PATH`,
-//!   and every figure in `--smoke` mode.
+//! - `test [--skip-slurm]`: fmt check, clippy, all tests, a run of the built `nh` without
+//!   `LD_LIBRARY_PATH`, then the Slurm check: a one-node Slurm cluster on localhost (installed with
+//!   apt-get when missing; needs root) runs `nh reproduce fig5 --smoke --slurm` and a
+//!   `--resume --slurm`, compared with a local run (see `slurm.rs`). `--skip-slurm` skips that
+//!   check loudly on a developer machine; it is refused when `CI` is set.
 //! - `reproduce <fig1..fig7|all> [nh reproduce options]`: build `nh` in release and run it.
 //! - `bench [nh bench options]`: build `nh` in release and run `nh bench`.
 //! - `nh [args]`: build `nh` in release and run it with the given arguments.
@@ -45,7 +48,9 @@ fn main() -> Result<()> {
 const USAGE: &str = "\
 usage: cargo xtask <command>
   setup                      install torch==2.11.0 into .venv/ (only when missing or wrong)
-  test                       fmt, clippy, all tests, nh smoke checks (what CI runs)
+  test [--skip-slurm]        fmt, clippy, all tests, nh smoke checks, and the Slurm check on a
+                             local one-node cluster (what CI runs; needs root). --skip-slurm
+                             skips the Slurm check on a developer machine (refused if CI is set)
   reproduce <figN|all> ...   build nh (release) and run `nh reproduce` with these arguments
   bench ...                  build nh (release) and run `nh bench` with these arguments
   nh ...                     build nh (release) and run it with these arguments
