@@ -17,6 +17,7 @@
 //! xtask never links tch: it only sets the environment that torch-sys needs.
 
 mod data;
+mod proc;
 mod setup;
 mod slurm;
 mod slurm_selftest;
