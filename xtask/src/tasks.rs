@@ -99,7 +99,13 @@ fn slurm_check(nh: &Path, ci: bool) -> Result<()> {
     let result = slurm_check_in(nh, &mut cluster, tmp.path());
     if result.is_err() {
         tmp.keep();
-        return result.context("the Slurm check failed (the cluster's logs are kept)");
+        return result.with_context(|| {
+            format!(
+                "the Slurm check failed (kept: nh's outputs in {}, the cluster's config and logs in {})",
+                tmp.path().display(),
+                cluster.dir().display()
+            )
+        });
     }
     cluster.stop()?;
     println!(
@@ -395,6 +401,26 @@ mod tests {
             &format!(r#"{{"run_id": "{run_id}", "units": 2, "mean": 0.5}}"#),
         );
         run
+    }
+
+    /// Runs the real Slurm check with `xtask/tests/fixtures/fake-nh*.sh` (a shell stand-in that
+    /// follows nh's CLI contract): a broken one must fail naming the differing files, a correct
+    /// one must pass, and no daemon may be left. One test, because both need ports 6817/6818.
+    #[test]
+    #[ignore = "needs root, apt-get and free ports 6817/6818: starts a real Slurm cluster"]
+    fn slurm_check_with_a_fake_nh() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let err = slurm_check(&fixtures.join("fake-nh-broken.sh"), false).unwrap_err();
+        let err = format!("{err:#}");
+        eprintln!("the broken fake nh failed as it should: {err}");
+        assert!(err.contains("curves/a__seed0.csv differs"), "{err}");
+        assert!(err.contains("aggregate/all.csv differs"), "{err}");
+        slurm_check(&fixtures.join("fake-nh.sh"), false).unwrap();
+        let left = Command::new("pgrep")
+            .args(["-x", "slurmctld|slurmd"])
+            .output()
+            .unwrap();
+        assert!(!left.status.success(), "daemons left: {left:?}");
     }
 
     #[test]
