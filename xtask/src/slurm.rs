@@ -77,7 +77,7 @@ fn find_program(name: &str) -> Result<PathBuf> {
 }
 
 /// Fails unless we run as root: slurmd runs jobs as their submitter and munged as `munge`.
-pub fn require_root() -> Result<()> {
+fn require_root() -> Result<()> {
     let uid = Command::new("id")
         .arg("-u")
         .output()
@@ -89,6 +89,12 @@ pub fn require_root() -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Checks that the cluster can start here: we are root, and Slurm and MUNGE are installed
+/// (installs them with apt-get when missing). [`LocalSlurm::start`] does this too.
+pub fn ensure_installed() -> Result<()> {
+    provision().map(|_| ())
 }
 
 /// Finds the Slurm and MUNGE programs; installs `slurm-wlm` and `munge` with apt-get if missing.
