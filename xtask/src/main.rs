@@ -1,19 +1,28 @@
 //! `cargo xtask`: provisions libtorch into a project-local venv, then drives cargo and `nh`.
 //!
-//! Commands (each calls `setup` first, except `data`):
+//! Commands (each calls `setup` first, except `data` and `slurm-selftest`):
 //! - `setup`: create `.venv/` and install `torch==2.11.0` from PyPI when missing or wrong.
-//! - `test`: fmt check, clippy, all tests, a run of the built `nh` without `LD_LIBRARY_PATH`,
-//!   and every figure in `--smoke` mode.
+//! - `test [--skip-slurm]`: fmt check, clippy, all tests, a run of the built `nh` without
+//!   `LD_LIBRARY_PATH`, then the Slurm check: a one-node Slurm cluster on localhost (installed with
+//!   apt-get when missing; needs root) runs `nh reproduce fig5 --smoke --slurm` and a
+//!   `--resume --slurm`, compared with a local run (see `slurm.rs`). `--skip-slurm` skips that
+//!   check loudly on a developer machine; it is refused when `CI` is set.
 //! - `reproduce <fig1..fig7|all> [nh reproduce options]`: build `nh` in release and run it.
 //! - `bench [nh bench options]`: build `nh` in release and run `nh bench`.
 //! - `nh [args]`: build `nh` in release and run it with the given arguments.
 //! - `data`: fetch the paper's exact word list into `data/` and verify its SHA-256.
+//! - `slurm-selftest [--induce-failure]`: start the local Slurm cluster, run a job array and a
+//!   dependent job, stop it (`--induce-failure`: a wait times out; the daemons must still stop).
 //!
 //! xtask never links tch: it only sets the environment that torch-sys needs.
 
 mod data;
+mod proc;
 mod setup;
+mod slurm;
+mod slurm_selftest;
 mod tasks;
+mod tempdir;
 
 use anyhow::{Result, bail};
 
@@ -28,6 +37,7 @@ fn main() -> Result<()> {
         "bench" => tasks::run_nh_release("bench", &rest),
         "nh" => tasks::run_nh_release_raw(&rest),
         "data" => data::fetch_paper_corpus(),
+        "slurm-selftest" => slurm_selftest::selftest(&rest),
         "help" | "--help" | "-h" => {
             print!("{}", USAGE);
             Ok(())
@@ -39,9 +49,14 @@ fn main() -> Result<()> {
 const USAGE: &str = "\
 usage: cargo xtask <command>
   setup                      install torch==2.11.0 into .venv/ (only when missing or wrong)
-  test                       fmt, clippy, all tests, nh smoke checks (what CI runs)
+  test [--skip-slurm]        fmt, clippy, all tests, nh smoke checks, and the Slurm check on a
+                             local one-node cluster (what CI runs; needs root). --skip-slurm
+                             skips the Slurm check on a developer machine (refused if CI is set)
   reproduce <figN|all> ...   build nh (release) and run `nh reproduce` with these arguments
   bench ...                  build nh (release) and run `nh bench` with these arguments
   nh ...                     build nh (release) and run it with these arguments
   data                       fetch the paper's words.txt into data/ and verify its SHA-256
+  slurm-selftest [--induce-failure]
+                             start the local Slurm cluster, run an array and a dependent job,
+                             stop it (--induce-failure: a wait times out; daemons still stop)
 ";
