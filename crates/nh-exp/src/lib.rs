@@ -2,11 +2,14 @@
 //!
 //! Each figure of the paper is a TOML file in `experiments/` ([`Experiment`]): panels (a learner on a
 //! problem), seeds, and budget profiles (`smoke` for CI, `paper` for the long runs the paper's curves
-//! need). [`reproduce`] trains every (panel, seed) in parallel with rayon, then writes
-//! `results/<figure>/<run-id>/`: the resolved config, per-seed CSV curves, aggregate CSVs (mean and 95%
-//! CI), the PNG figure, `summary.json`, `summary.md` and `metadata.json` (commit, seeds, device,
-//! libtorch, corpus). [`replot`] draws a finished run's figure again from those files. Speed
-//! measurements (`nh bench`) are nh-bench's job, not this crate's.
+//! need). [`reproduce`] plans a run in `results/<figure>/<run-id>/` (the resolved config and
+//! `plan.json`: every unit, i.e. panel x seed), trains the units in parallel with rayon, each writing
+//! its curves and then its record, and finishes the run from those records: aggregate CSVs (mean and
+//! 95% CI), the PNG figure, `summary.json`, `summary.md` and `metadata.json` (commit, seeds, device,
+//! libtorch, corpus). [`resume`] continues an interrupted run; [`run_single_unit`] and [`finish`]
+//! are what Slurm array tasks and the finish job run, and [`submit`] submits them. [`replot`] draws
+//! a finished run's figure again from its files. Speed measurements (`nh bench`) are nh-bench's
+//! job, not this crate's.
 //!
 //! ```
 //! use std::path::Path;
@@ -35,6 +38,8 @@
 //! - Every number lives in the experiment file; unknown keys are errors naming the key and line.
 //! - Results are never overwritten: run ids are claimed with `create_dir`, files are written to a
 //!   temporary name and hard-linked into place.
+//! - A unit's outputs depend only on the config, the plan and its seed; its record is written last
+//!   and is the only sign that it is done, so local, resumed and Slurm runs give the same files.
 //! - libtorch threads are split between concurrent tasks so rayon and libtorch do not oversubscribe
 //!   the cores; learners are seed-local, so parallel runs equal sequential ones.
 //! - Every RL panel records Python's hash on its own word sets: the paper's reference line.
