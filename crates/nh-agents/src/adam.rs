@@ -45,6 +45,21 @@ impl Adam {
         }
     }
 
+    /// The learning rate of the following steps.
+    pub(crate) fn learning_rate(&self) -> f64 {
+        self.learning_rate
+    }
+
+    /// The moments now (see [`Moments::values`]).
+    pub(crate) fn moments(&self) -> &Moments {
+        &self.moments
+    }
+
+    /// Mutable access to the moments, to load a checkpoint's.
+    pub(crate) fn moments_mut(&mut self) -> &mut Moments {
+        &mut self.moments
+    }
+
     /// Sets the learning rate of the following steps.
     pub(crate) fn set_learning_rate(&mut self, learning_rate: f64) {
         self.learning_rate = learning_rate;
@@ -115,6 +130,74 @@ impl Moments {
             }
         });
         self.steps.clone_from(&source.steps);
+    }
+
+    /// Each parameter's step count.
+    pub(crate) fn steps(&self) -> &[i32] {
+        &self.steps
+    }
+
+    /// The moments as named values (`first.<i>`, `second.<i>`), for a checkpoint.
+    pub(crate) fn named_values(&self) -> crate::resume::NamedValues {
+        let named = |kind: &str, ts: &[Tensor]| -> Vec<(String, Vec<usize>, Vec<f32>)> {
+            ts.iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let shape = t.size().iter().map(|&d| d as usize).collect();
+                    let values =
+                        Vec::<f32>::try_from(&t.flatten(0, -1).to_device(tch::Device::Cpu))
+                            .expect("Adam moments are f32");
+                    (format!("{kind}.{i}"), shape, values)
+                })
+                .collect()
+        };
+        let mut out = named("first", &self.first);
+        out.extend(named("second", &self.second));
+        out
+    }
+
+    /// Loads moments saved by [`Moments::named_values`] (same parameters) and their step counts.
+    ///
+    /// # Errors
+    /// [`crate::Error::Checkpoint`] naming a missing or misshapen moment.
+    pub(crate) fn load(
+        &mut self,
+        values: &crate::checkpoint::Parameters,
+        steps: &[i32],
+        origin: &std::path::Path,
+    ) -> crate::Result<()> {
+        let bad = |reason: String| crate::Error::Checkpoint {
+            path: origin.to_path_buf(),
+            reason,
+        };
+        if steps.len() != self.steps.len() {
+            return Err(bad(format!(
+                "{} Adam step counts, the network has {} parameters",
+                steps.len(),
+                self.steps.len()
+            )));
+        }
+        for (kind, tensors) in [("first", &mut self.first), ("second", &mut self.second)] {
+            for (i, t) in tensors.iter_mut().enumerate() {
+                let name = format!("{kind}.{i}");
+                let (shape, data) = values
+                    .get(&name)
+                    .ok_or_else(|| bad(format!("no Adam moment `{name}`")))?;
+                let expected: Vec<usize> = t.size().iter().map(|&d| d as usize).collect();
+                if *shape != expected {
+                    return Err(bad(format!(
+                        "Adam moment `{name}` has shape {shape:?}, expected {expected:?}"
+                    )));
+                }
+                let dims: Vec<i64> = expected.iter().map(|&d| d as i64).collect();
+                let loaded = Tensor::from_slice(data)
+                    .reshape(&dims[..])
+                    .to_device(t.device());
+                tch::no_grad(|| t.copy_(&loaded));
+            }
+        }
+        self.steps = steps.to_vec();
+        Ok(())
     }
 
     /// Every moment's values and the step counts, to compare states in tests.

@@ -1,10 +1,16 @@
 //! The cross-entropy method's guard: the network with the fewest collisions seen, with its Adam
 //! moments, and a rollback to both when training collapses.
 
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
 use crate::Result;
 use crate::adam::{Adam, Moments};
+use crate::checkpoint::Parameters;
 use crate::config::CemConfig;
 use crate::net::Net;
+use crate::resume::{NamedValues, prefixed, take_prefixed};
 
 /// A collapse: the argmax collisions of an iteration exceed `COLLAPSE_FACTOR` times the fewest
 /// seen plus one in `COLLAPSE_SLACK` of the words. Ordinary iteration-to-iteration noise is a
@@ -72,6 +78,45 @@ impl BestSoFar {
         }
     }
 
+    /// The guard's state for a training checkpoint: the numbers, and the network and moments as
+    /// named tensors (`net.*`, `first.*`, `second.*`).
+    pub(crate) fn checkpoint(&self) -> (BestState, NamedValues) {
+        let mut tensors = prefixed("net", self.network.parameter_values());
+        tensors.extend(self.moments.named_values());
+        let state = BestState {
+            collisions: self.collisions,
+            learning_rate: self.learning_rate,
+            adam_steps: self.moments.steps().to_vec(),
+        };
+        (state, tensors)
+    }
+
+    /// Loads a state saved by [`BestSoFar::checkpoint`].
+    ///
+    /// # Errors
+    /// [`crate::Error::Checkpoint`] when a tensor is missing or misshapen.
+    pub(crate) fn load(
+        &mut self,
+        state: &BestState,
+        mut tensors: Parameters,
+        origin: &Path,
+    ) -> Result<()> {
+        let net = Net::from_values(
+            self.network.spec().clone(),
+            self.network.device(),
+            take_prefixed(&mut tensors, "net"),
+        )
+        .map_err(|e| crate::Error::Checkpoint {
+            path: origin.to_path_buf(),
+            reason: format!("the best network: {e}"),
+        })?;
+        self.network.copy_from(&net);
+        self.moments.load(&tensors, &state.adam_steps, origin)?;
+        self.collisions = state.collisions;
+        self.learning_rate = state.learning_rate;
+        Ok(())
+    }
+
     /// Copies the best network into `policy`.
     pub(crate) fn restore(&self, policy: &mut Net) {
         policy.copy_from(&self.network);
@@ -84,6 +129,14 @@ impl BestSoFar {
         optimizer.restore(&self.moments);
         optimizer.set_learning_rate(self.learning_rate);
     }
+}
+
+/// The guard's numbers in a training checkpoint (its tensors are stored beside them).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct BestState {
+    collisions: Option<usize>,
+    learning_rate: f64,
+    adam_steps: Vec<i32>,
 }
 
 #[cfg(test)]

@@ -26,16 +26,21 @@
 
 use nh_env::{HashTableEnv, WordSchedule};
 use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 use tch::Tensor;
 
 use crate::adam::Adam;
-use crate::best_so_far::BestSoFar;
+use crate::best_so_far::{BestSoFar, BestState};
 use crate::bin_log_probs::BinLogProbs;
 use crate::config::CemConfig;
 use crate::inputs::WordIds;
 use crate::metrics::IterationMetrics;
 use crate::net::Net;
 use crate::neural_hash::NeuralHash;
+use crate::resume::{
+    NamedValues, RngState, Schedule, prefixed, read_checkpoint, take_prefixed, write_checkpoint,
+};
 use crate::rollout::table_only;
 use crate::sampling::{scalar, shuffle};
 use crate::seeds::{Stream, rng};
@@ -80,10 +85,30 @@ pub fn train_cem(
     let mut rewards = vec![0f32; n];
     // Each word's target of the previous iteration (for `sticky_targets`).
     let mut previous: Option<Vec<usize>> = None;
-    log_start("cem", setup, config.iterations);
-    let clock = Clock::start();
     let mut metrics = Vec::with_capacity(config.iterations);
-    for iteration in 0..config.iterations {
+    let checkpointing = setup
+        .checkpoint
+        .map(|c| Ok::<_, Error>((c, setup.run_identity("cem", config, c)?)))
+        .transpose()?;
+    let mut elapsed_before = 0.0;
+    if let Some((ckpt, identity)) = checkpointing.as_ref().filter(|(c, _)| c.resume) {
+        let (state, tensors): (CemState, _) = read_checkpoint(ckpt, identity)?;
+        let mut run = CemRun {
+            policy: &mut policy,
+            optimizer: &mut optimizer,
+            best: &mut best,
+            proposal_rng: &mut proposal_rng,
+            batch_rng: &mut batch_rng,
+        };
+        run.load(&state, tensors, &ckpt.checkpoint_dir())?;
+        previous = state.previous;
+        metrics = state.metrics;
+        elapsed_before = state.seconds;
+    }
+    let mut schedule = Schedule::new(checkpointing.as_ref().and_then(|(c, _)| c.every));
+    log_start("cem", setup, config.iterations);
+    let clock = Clock::resumed(elapsed_before);
+    for iteration in metrics.len()..config.iterations {
         // Full batch: one forward pass serves the evaluation, the proposals and the first step.
         let full = (batch == n).then(|| BinLogProbs::of(&policy, &ids.all(policy.device())));
         let eval = match &full {
@@ -136,7 +161,32 @@ pub fn train_cem(
             seconds: clock.seconds(),
         };
         record_iteration("cem", row, progress, &mut metrics);
-        if done || setup.out_of_time(&clock) {
+        let stop = checkpointing
+            .as_ref()
+            .is_some_and(|(c, _)| c.stop_requested());
+        let ending =
+            done || stop || setup.out_of_time(&clock) || metrics.len() == config.iterations;
+        if let Some((ckpt, identity)) = &checkpointing {
+            if schedule.tick() || ending {
+                let run = CemRun {
+                    policy: &mut policy,
+                    optimizer: &mut optimizer,
+                    best: &mut best,
+                    proposal_rng: &mut proposal_rng,
+                    batch_rng: &mut batch_rng,
+                };
+                let (state, tensors) = run.checkpoint(&metrics, previous.clone(), clock.seconds());
+                write_checkpoint(ckpt, identity, &state, &tensors)?;
+            }
+            if stop {
+                return Err(Error::Stopped {
+                    iterations: metrics.len(),
+                    checkpoint: ckpt.checkpoint_dir(),
+                    out: ckpt.dir.clone(),
+                });
+            }
+        }
+        if ending {
             break;
         }
     }
@@ -146,6 +196,84 @@ pub fn train_cem(
     let record = setup.record("cem", config, metrics.len());
     let model = NeuralHash::from_policy(policy, setup.encoder, setup.env.observation, record);
     Ok(TrainOutcome { model, metrics })
+}
+
+/// Everything the cross-entropy method carries from one iteration to the next, besides the
+/// metrics and the previous targets: what a checkpoint saves and a resume loads.
+struct CemRun<'a> {
+    policy: &'a mut Net,
+    optimizer: &'a mut Adam,
+    best: &'a mut BestSoFar,
+    proposal_rng: &'a mut ChaCha8Rng,
+    batch_rng: &'a mut ChaCha8Rng,
+}
+
+/// The cross-entropy method's checkpoint state (its tensors are stored beside it).
+#[derive(Serialize, Deserialize)]
+struct CemState {
+    /// Every iteration so far (the next one is `metrics.len()`).
+    metrics: Vec<IterationMetrics>,
+    /// Training seconds so far, across resumes.
+    seconds: f64,
+    learning_rate: f64,
+    adam_steps: Vec<i32>,
+    best: BestState,
+    proposal_rng: RngState,
+    batch_rng: RngState,
+    previous: Option<Vec<usize>>,
+}
+
+impl CemRun<'_> {
+    fn checkpoint(
+        &self,
+        metrics: &[IterationMetrics],
+        previous: Option<Vec<usize>>,
+        seconds: f64,
+    ) -> (CemState, NamedValues) {
+        let (best, best_tensors) = self.best.checkpoint();
+        let mut tensors = prefixed("policy", self.policy.parameter_values());
+        tensors.extend(prefixed("adam", self.optimizer.moments().named_values()));
+        tensors.extend(prefixed("best", best_tensors));
+        let state = CemState {
+            metrics: metrics.to_vec(),
+            seconds,
+            learning_rate: self.optimizer.learning_rate(),
+            adam_steps: self.optimizer.moments().steps().to_vec(),
+            best,
+            proposal_rng: RngState::of(self.proposal_rng),
+            batch_rng: RngState::of(self.batch_rng),
+            previous,
+        };
+        (state, tensors)
+    }
+
+    fn load(
+        &mut self,
+        state: &CemState,
+        mut tensors: crate::checkpoint::Parameters,
+        origin: &std::path::Path,
+    ) -> Result<()> {
+        let policy = Net::from_values(
+            self.policy.spec().clone(),
+            self.policy.device(),
+            take_prefixed(&mut tensors, "policy"),
+        )
+        .map_err(|e| Error::Checkpoint {
+            path: origin.to_path_buf(),
+            reason: format!("the policy: {e}"),
+        })?;
+        self.policy.copy_from(&policy);
+        let adam = take_prefixed(&mut tensors, "adam");
+        self.optimizer
+            .moments_mut()
+            .load(&adam, &state.adam_steps, origin)?;
+        self.optimizer.set_learning_rate(state.learning_rate);
+        self.best
+            .load(&state.best, take_prefixed(&mut tensors, "best"), origin)?;
+        *self.proposal_rng = state.proposal_rng.restore();
+        *self.batch_rng = state.batch_rng.restore();
+        Ok(())
+    }
 }
 
 /// Reports a collapse and the rollback.

@@ -57,6 +57,27 @@ pub enum Error {
     /// `save` refuses to replace a model directory that already holds files.
     #[error("{0}: model directory exists and is not empty; choose another path or remove it")]
     ModelDirExists(PathBuf),
+    /// A training checkpoint that is missing, corrupt or belongs to another run.
+    #[error("{path}: cannot resume: {reason}")]
+    Checkpoint {
+        /// The checkpoint folder.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Training stopped on request (SIGTERM or SIGINT) after writing a checkpoint.
+    #[error(
+        "stopped by a signal after iteration {iterations}; checkpoint in {}; continue with \
+         `nh train --resume {}`", checkpoint.display(), out.display()
+    )]
+    Stopped {
+        /// Iterations done.
+        iterations: usize,
+        /// The checkpoint folder.
+        checkpoint: PathBuf,
+        /// The output folder.
+        out: PathBuf,
+    },
     /// A model directory whose files are missing, corrupted or inconsistent.
     #[error("{path}: invalid model: {reason}")]
     InvalidModel {

@@ -18,8 +18,9 @@
 //! let encoder = IndexEncoder::new(Alphabet::lowercase(), 8)?;
 //! let env = EnvConfig::new(8, 8).with_schedule(WordSchedule::Fixed);
 //! let device = DeviceChoice::Cpu.resolve()?;
-//! let setup =
-//!     TrainSetup { env: &env, words: &words, encoder: &encoder, seed: 1, device, time_limit: None };
+//! let setup = TrainSetup {
+//!     env: &env, words: &words, encoder: &encoder, seed: 1, device, time_limit: None, checkpoint: None,
+//! };
 //! let config = CemConfig { model: ModelConfig::mlp(vec![32]), ..CemConfig::default() };
 //! let outcome = train_cem(&setup, &config, &mut |m| println!("{} collisions", m.collisions))?;
 //!
@@ -72,6 +73,7 @@ mod metrics;
 mod net;
 mod neural_hash;
 mod pg;
+mod resume;
 mod rollout;
 mod rust_forward;
 mod sac;
@@ -100,6 +102,7 @@ pub use learner::Learner;
 pub use metrics::{EpochMetrics, IterationMetrics};
 pub use neural_hash::{DEFAULT_HASH_BATCH, NeuralHash};
 pub use pg::train_pg;
+pub use resume::{CHECKPOINT_DIR, CheckpointEvery, Checkpointing, RunIdentity};
 pub use rust_forward::RustNeuralHash;
 pub use sac::train_sac;
 pub use supervised::{SupervisedOutcome, train_supervised};

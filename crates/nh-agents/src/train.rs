@@ -13,6 +13,7 @@ use crate::device::device_name;
 use crate::metrics::IterationMetrics;
 use crate::net::NetSpec;
 use crate::neural_hash::NeuralHash;
+use crate::resume::{Checkpointing, RunIdentity};
 use crate::{Error, Result};
 
 /// The problem a reinforcement-learning trainer solves.
@@ -31,6 +32,9 @@ pub struct TrainSetup<'a> {
     /// Stop after the first iteration that ends past this much wall time (`None`: run the whole
     /// budget). A stop by time is not reproducible; the model records the iterations run.
     pub time_limit: Option<Duration>,
+    /// Write training checkpoints (and resume from one); `None` for figures and benchmarks.
+    /// Only the cross-entropy method checkpoints so far; the others refuse it.
+    pub checkpoint: Option<&'a Checkpointing>,
 }
 
 impl TrainSetup<'_> {
@@ -72,10 +76,53 @@ impl TrainSetup<'_> {
         )
     }
 
-    /// Whether the time limit, if any, has passed.
+    /// Whether the time limit, if any, has passed (in this session, not counting earlier ones
+    /// of a resumed run).
     pub(crate) fn out_of_time(&self, clock: &Clock) -> bool {
         self.time_limit
-            .is_some_and(|limit| clock.0.elapsed() >= limit)
+            .is_some_and(|limit| clock.started.elapsed() >= limit)
+    }
+
+    /// What this run is, for its checkpoints: the learner and its config without the iteration
+    /// budget, the environment, the seed, the words, the corpus, the commit and the CPU.
+    pub(crate) fn run_identity(
+        &self,
+        algorithm: &str,
+        config: &impl Serialize,
+        checkpointing: &Checkpointing,
+    ) -> Result<RunIdentity> {
+        let json = |value: serde_json::Result<serde_json::Value>| {
+            value.map_err(|e| Error::config("checkpoint", algorithm, &e.to_string()))
+        };
+        let mut config = json(serde_json::to_value(config))?;
+        if let Some(object) = config.as_object_mut() {
+            object.remove("iterations");
+        }
+        let mut words = self.words.join("\n");
+        words.push('\n');
+        Ok(RunIdentity {
+            algorithm: algorithm.to_owned(),
+            config,
+            env: json(serde_json::to_value(self.env))?,
+            seed: self.seed,
+            words_sha256: crate::checkpoint::sha256_hex(words.as_bytes()),
+            corpus_sha256: checkpointing.corpus_sha256.clone(),
+            commit: checkpointing.commit.clone(),
+            cpu: crate::CpuKernels::detect(),
+        })
+    }
+
+    /// Refuses checkpointing for a learner that cannot resume yet.
+    pub(crate) fn refuse_checkpoints(&self, algorithm: &'static str) -> Result<()> {
+        if self.checkpoint.is_some() {
+            return Err(Error::config(
+                "checkpoint",
+                algorithm,
+                "training checkpoints (--checkpoint-every, --resume) are implemented for the \
+                 cross-entropy method (cem) only so far",
+            ));
+        }
+        Ok(())
     }
 
     /// Rejects an environment configuration the trainer cannot run.
@@ -135,16 +182,27 @@ pub(crate) fn log_start(algorithm: &'static str, setup: &TrainSetup<'_>, iterati
     );
 }
 
-/// Wall-clock seconds since the trainer started.
-pub(crate) struct Clock(Instant);
+/// Training seconds: this session's, plus those of earlier sessions of a resumed run.
+pub(crate) struct Clock {
+    started: Instant,
+    before: f64,
+}
 
 impl Clock {
     pub fn start() -> Clock {
-        Clock(Instant::now())
+        Clock::resumed(0.0)
+    }
+
+    /// A clock that goes on from `before` seconds of earlier sessions.
+    pub fn resumed(before: f64) -> Clock {
+        Clock {
+            started: Instant::now(),
+            before,
+        }
     }
 
     pub fn seconds(&self) -> f64 {
-        self.0.elapsed().as_secs_f64()
+        self.before + self.started.elapsed().as_secs_f64()
     }
 }
 

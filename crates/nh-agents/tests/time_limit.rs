@@ -28,6 +28,7 @@ fn a_zero_time_limit_stops_every_trainer_after_one_iteration() {
     let unlimited = common::cpu_setup(&env, &words, &encoder, 0);
     let setup = nh_agents::TrainSetup {
         time_limit: Some(Duration::ZERO),
+        checkpoint: None,
         ..unlimited
     };
     let pg = PgConfig {

@@ -62,7 +62,17 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
-            ExitCode::FAILURE
+            let stopped = err.chain().any(|cause| {
+                matches!(
+                    cause.downcast_ref::<nh_agents::Error>(),
+                    Some(nh_agents::Error::Stopped { .. })
+                )
+            });
+            if stopped {
+                ExitCode::from(commands::train::STOPPED_WITH_CHECKPOINT)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -79,5 +79,5 @@ pub use runner::{
 pub use slurm::{SlurmOptions, Submission, TEMPLATE_PLACEHOLDERS, check_slurm_options, submit};
 pub use summary::{FigureSummary, PanelSummary};
 pub use task::{CurveName, Curves, GeneralizationResult, TaskOutput};
-pub use train::{TRAIN_WORDS_FILE, TaskContext, generalize, run_task, save_model};
+pub use train::{TRAIN_WORDS_FILE, TaskContext, generalize, run_task, save_model, save_model_into};
 pub use unit::{UnitFailure, UnitRecord};

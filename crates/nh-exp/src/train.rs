@@ -39,6 +39,8 @@ pub struct TaskContext<'a> {
     /// Stop reinforcement-learning and cross-entropy training after the first iteration past
     /// this wall time (`None` for figures: they run their whole budgets, reproducibly).
     pub time_limit: Option<std::time::Duration>,
+    /// Training checkpoints (`nh train --checkpoint-every`, `--resume`); `None` for figures.
+    pub checkpoint: Option<nh_agents::Checkpointing>,
 }
 
 /// Trains one panel with one seed.
@@ -77,6 +79,7 @@ pub fn run_task(
         seed,
         device: ctx.device,
         time_limit: ctx.time_limit,
+        checkpoint: ctx.checkpoint.as_ref(),
     };
     let mut done = 0;
     let mut progress = |_: &IterationMetrics| {
@@ -144,6 +147,14 @@ fn run_supervised(
     started: Instant,
     on_iteration: &mut dyn FnMut(usize),
 ) -> Result<(TaskOutput, NeuralHash)> {
+    if ctx.checkpoint.is_some() {
+        return Err(Error::Option {
+            option: "--checkpoint-every",
+            message:
+                "supervised training cannot write checkpoints yet (the cross-entropy method can)"
+                    .into(),
+        });
+    }
     let n = panel
         .max_corpus
         .unwrap_or(ctx.corpus.len())
@@ -270,6 +281,47 @@ pub fn generalize(
         python_max_load: Summary::of(&pl),
         uniform_expected_collisions: expected_collisions(n, m),
     }
+}
+
+/// Saves a trained hash into the training folder `dir` (which already holds `train.json` and a
+/// checkpoint, and after a resume the model of the previous session): the files are written into
+/// a hidden folder inside it, then moved into place one by one, `metadata.json` last, so that a
+/// model is only read once all its files are there.
+pub fn save_model_into(
+    corpus: &Corpus,
+    commit: &str,
+    dir: &Path,
+    model: &NeuralHash,
+    train_words: Option<&[String]>,
+) -> Result<()> {
+    let staging = dir.join(".model.partial");
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(|source| Error::Io {
+            path: staging.clone(),
+            source,
+        })?;
+    }
+    save_model(corpus, commit, &staging, model, train_words)?;
+    let mut names: Vec<_> = std::fs::read_dir(&staging)
+        .map_err(|source| Error::Io {
+            path: staging.clone(),
+            source,
+        })?
+        .filter_map(|e| e.ok().map(|e| e.file_name()))
+        .collect();
+    // The metadata names the weights' checksum: it goes last.
+    names.sort_by_key(|n| n == nh_agents::METADATA_FILE);
+    for name in names {
+        let target = dir.join(&name);
+        std::fs::rename(staging.join(&name), &target).map_err(|source| Error::Io {
+            path: target,
+            source,
+        })?;
+    }
+    std::fs::remove_dir(&staging).map_err(|source| Error::Io {
+        path: staging,
+        source,
+    })
 }
 
 /// Saves a trained hash into the new directory `dir` with the corpus and commit it came from.

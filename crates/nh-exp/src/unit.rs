@@ -192,6 +192,7 @@ fn train_unit(
         corpus: ctx.corpus,
         device: ctx.device,
         time_limit: None,
+        checkpoint: None,
     };
     let (out, model) = run_task(&task_ctx, panel, unit.seed, on_iteration)?;
     let relative = |path: &Path| {

@@ -44,6 +44,7 @@ pub fn cpu_setup<'a>(
         seed,
         device: tch::Device::Cpu,
         time_limit: None,
+        checkpoint: None,
     }
 }
 

@@ -270,6 +270,7 @@ pub fn train_to_zero(
         seed: inputs.seed,
         device,
         time_limit: None,
+        checkpoint: None,
     };
     let agent_err = agent(format!("training {} on {n} words", trainer.name()));
     let run = |iterations| -> Result<(TrainOutcome, f64)> {

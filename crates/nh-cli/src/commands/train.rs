@@ -1,25 +1,29 @@
-//! `nh train`: train one learner on one problem and save the hash and its learning curve.
+//! `nh train`: train one learner on one problem and save the hash and its learning curve; with
+//! checkpoints, continue an interrupted training (`--resume`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use nh_agents::DeviceChoice;
+use nh_agents::{CHECKPOINT_DIR, CheckpointEvery, Checkpointing, DeviceChoice};
 use nh_corpus::Corpus;
 use nh_exp::{
-    Algo, Existing, Origin, Panel, Schedule, TaskContext, git_commit, run_task, save_model,
-    write_file,
+    Algo, CorpusRecord, Existing, Origin, Panel, Schedule, TaskContext, git_commit, run_task,
+    save_model_into, write_file,
 };
+use serde::{Deserialize, Serialize};
 
 /// Arguments of `nh train`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Learner: pg, ac, sac, cem or supervised.
-    #[arg(long, value_parser = parse_algo)]
-    algo: Algo,
+    #[arg(long, value_parser = parse_algo, required_unless_present = "resume")]
+    algo: Option<Algo>,
     /// Hash-table bins M.
-    #[arg(long)]
-    bins: usize,
+    #[arg(long, required_unless_present = "resume")]
+    bins: Option<usize>,
     /// Words per episode N (ignored by supervised, which uses the corpus).
     #[arg(long, default_value_t = 1000)]
     words: usize,
@@ -32,9 +36,9 @@ pub struct Args {
     /// Show the table occupancy to the policy (the paper's Fig. 5; no longer a hash function).
     #[arg(long)]
     occupancy: bool,
-    /// Training iterations (epochs for supervised).
-    #[arg(long, default_value_t = 100)]
-    iterations: usize,
+    /// Training iterations (epochs for supervised); with --resume, the new total budget.
+    #[arg(long)]
+    iterations: Option<usize>,
     /// Seed of every random choice.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -48,13 +52,41 @@ pub struct Args {
     #[arg(long)]
     params: Option<PathBuf>,
     /// Stop after the first iteration that ends past this many seconds and save what was learned
-    /// (the cross-entropy method: the network with the fewest collisions). Not for supervised.
+    /// (the cross-entropy method: the network with the fewest collisions, and a checkpoint to
+    /// continue from). Not for supervised.
     #[arg(long)]
     max_seconds: Option<f64>,
+    /// Write a checkpoint into the output folder every N iterations (`100`) or after a duration
+    /// (`90s`, `15m`, `2h`); SIGTERM or Ctrl-C then stop with a checkpoint (exit status 75).
+    /// The cross-entropy method only, so far.
+    #[arg(long, value_parser = parse_every)]
+    checkpoint_every: Option<CheckpointEvery>,
+    /// Continue the training in this output folder from its last checkpoint (its settings come
+    /// from its train.json; --iterations, --max-seconds and --checkpoint-every may change).
+    #[arg(long, value_name = "OUT_DIR", conflicts_with_all = [
+        "algo", "bins", "fixed", "pool", "occupancy", "corpus", "params", "out"
+    ])]
+    resume: Option<PathBuf>,
     /// New directory for the model and `metrics.csv` (must not exist).
-    #[arg(long)]
-    out: PathBuf,
+    #[arg(long, required_unless_present = "resume")]
+    out: Option<PathBuf>,
 }
+
+/// The exit status of a training stopped by SIGTERM or Ctrl-C after writing its checkpoint:
+/// 75 (`EX_TEMPFAIL`, "try again"), so a job script can requeue itself.
+pub const STOPPED_WITH_CHECKPOINT: u8 = 75;
+
+/// What a training folder's `train.json` records: everything needed to continue it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TrainJob {
+    panel: Panel,
+    seed: u64,
+    device: DeviceChoice,
+    corpus: CorpusRecord,
+    commit: String,
+}
+
+const JOB_FILE: &str = "train.json";
 
 fn parse_algo(s: &str) -> Result<Algo, String> {
     toml::Value::String(s.to_owned())
@@ -62,14 +94,158 @@ fn parse_algo(s: &str) -> Result<Algo, String> {
         .map_err(|_| format!("unknown algorithm `{s}` (expected pg, ac, sac, cem or supervised)"))
 }
 
-/// Trains, then writes the model directory and its metrics.
+fn parse_every(s: &str) -> Result<CheckpointEvery, String> {
+    let bad =
+        || format!("`{s}` is not a count of iterations (`100`) or a duration (`90s`, `15m`, `2h`)");
+    let (number, unit) = s.split_at(
+        s.find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(s.len()),
+    );
+    let scale = match unit {
+        "" => {
+            let n: usize = number.parse().map_err(|_| bad())?;
+            return (n > 0)
+                .then_some(CheckpointEvery::Iterations(n))
+                .ok_or_else(bad);
+        }
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(bad()),
+    };
+    let value: f64 = number.parse().map_err(|_| bad())?;
+    (value > 0.0 && value.is_finite())
+        .then_some(CheckpointEvery::Seconds(value * scale))
+        .ok_or_else(bad)
+}
+
+/// Trains (or continues a training), then writes the model directory and its metrics.
 pub fn run(args: &Args) -> Result<()> {
-    if args.out.exists() {
+    let (job, out, resuming) = match &args.resume {
+        Some(out) => (resumed_job(args, out)?, out.clone(), true),
+        None => {
+            let out = args
+                .out
+                .clone()
+                .expect("clap requires --out without --resume");
+            if out.exists() {
+                bail!(
+                    "{} already exists; `nh train` never overwrites a model",
+                    out.display()
+                );
+            }
+            (new_job(args)?, out, false)
+        }
+    };
+    let panel = &job.panel;
+    let time_limit = match args.max_seconds {
+        None => None,
+        Some(_) if panel.algo == Algo::Supervised => {
+            bail!("--max-seconds: supervised training runs whole epochs; use --iterations")
+        }
+        Some(s) => Some(
+            std::time::Duration::try_from_secs_f64(s)
+                .map_err(|_| anyhow::anyhow!("--max-seconds: {s} is not a duration"))?,
+        ),
+    };
+    let checkpoints = resuming
+        || args.checkpoint_every.is_some()
+        || (time_limit.is_some() && panel.algo == Algo::Cem);
+    if checkpoints && panel.algo != Algo::Cem {
         bail!(
-            "{} already exists; `nh train` never overwrites a model",
-            args.out.display()
+            "--checkpoint-every/--resume: training checkpoints are implemented for the \
+             cross-entropy method (--algo cem) only so far"
         );
     }
+    let corpus = if resuming {
+        job.corpus.load(&out.join(JOB_FILE)).with_context(|| {
+            format!(
+                "loading the corpus recorded in {}",
+                out.join(JOB_FILE).display()
+            )
+        })?
+    } else {
+        Corpus::load(args.corpus.as_deref())?
+    };
+    let device = job.device.resolve()?;
+    if !resuming {
+        std::fs::create_dir(&out).with_context(|| format!("creating {}", out.display()))?;
+        write_file(&out.join(JOB_FILE), &job_json(&job)?, Existing::Refuse)?;
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let checkpoint = checkpoints.then(|| {
+        crate::interrupt::stop_on_signal(Arc::clone(&stop));
+        Checkpointing {
+            dir: out.clone(),
+            every: args.checkpoint_every,
+            stop: Arc::clone(&stop),
+            resume: resuming,
+            corpus_sha256: job.corpus.sha256.clone(),
+            commit: job.commit.clone(),
+        }
+    });
+    let ctx = TaskContext {
+        corpus: &corpus,
+        device,
+        time_limit,
+        checkpoint,
+    };
+    let bar = ProgressBar::new(panel.iterations as u64);
+    bar.set_style(
+        ProgressStyle::with_template("[{bar:40}] {pos}/{len} {elapsed} ETA {eta}")
+            .expect("valid template"),
+    );
+    let (output, model) = run_task(&ctx, panel, job.seed, &mut |done| {
+        bar.set_position(done as u64);
+    })
+    .with_context(|| match &args.params {
+        Some(path) => format!("training with learner file {}", path.display()),
+        None => "training".to_owned(),
+    })?;
+    bar.finish_and_clear();
+    save_model_into(
+        &corpus,
+        &job.commit,
+        &out,
+        &model,
+        output.train_words.as_deref(),
+    )?;
+    write_file(
+        &out.join("metrics.csv"),
+        &output.metrics_csv,
+        if resuming {
+            Existing::Replace
+        } else {
+            Existing::Refuse
+        },
+    )?;
+    println!("model: {}", out.display());
+    if let Some(last) = &output.last_iteration {
+        println!(
+            "last iteration: reward {:.1}, collisions {:.1}",
+            last.reward, last.collisions
+        );
+    }
+    if let Some(iterations) = output.iterations_to_perfect {
+        println!("zero collisions on the training words after {iterations} iterations");
+    } else if output.completed_iterations < panel.iterations && time_limit.is_some() {
+        println!(
+            "stopped by --max-seconds after {} iterations",
+            output.completed_iterations
+        );
+    }
+    if checkpoints {
+        println!(
+            "checkpoint: {} (continue with `nh train --resume {}`)",
+            out.join(CHECKPOINT_DIR).display(),
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// The job of a new training from the command line.
+fn new_job(args: &Args) -> Result<TrainJob> {
     let params = match &args.params {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -87,13 +263,13 @@ pub fn run(args: &Args) -> Result<()> {
         id: "train".into(),
         label: "nh train".into(),
         origin: Origin::Ours,
-        algo: args.algo,
+        algo: args.algo.expect("clap requires --algo without --resume"),
         words: args.words,
-        bins: args.bins,
+        bins: args.bins.expect("clap requires --bins without --resume"),
         schedule,
         pool: args.pool.unwrap_or(0),
         occupancy: args.occupancy,
-        iterations: args.iterations,
+        iterations: args.iterations.unwrap_or(100),
         params,
         generalization: None,
         max_corpus: None,
@@ -101,62 +277,36 @@ pub fn run(args: &Args) -> Result<()> {
     panel
         .validate()
         .map_err(|m| anyhow::anyhow!("invalid options: {m}"))?;
-    let time_limit = match args.max_seconds {
-        None => None,
-        Some(_) if args.algo == Algo::Supervised => {
-            bail!("--max-seconds: supervised training runs whole epochs; use --iterations")
-        }
-        Some(s) => Some(
-            std::time::Duration::try_from_secs_f64(s)
-                .map_err(|_| anyhow::anyhow!("--max-seconds: {s} is not a duration"))?,
-        ),
-    };
     let corpus = Corpus::load(args.corpus.as_deref())?;
-    let device = args.device.resolve()?;
-    let ctx = TaskContext {
-        corpus: &corpus,
-        device,
-        time_limit,
-    };
-    let bar = ProgressBar::new(args.iterations as u64);
-    bar.set_style(
-        ProgressStyle::with_template("[{bar:40}] {pos}/{len} {elapsed} ETA {eta}")
-            .expect("valid template"),
-    );
-    let (output, model) = run_task(&ctx, &panel, args.seed, &mut |done| {
-        bar.set_position(done as u64);
+    Ok(TrainJob {
+        panel,
+        seed: args.seed,
+        device: args.device,
+        corpus: CorpusRecord::of(&corpus),
+        commit: git_commit(&std::env::current_dir()?),
     })
-    .with_context(|| match &args.params {
-        Some(path) => format!("training with learner file {}", path.display()),
-        None => "training".to_owned(),
+}
+
+/// The job recorded in `out/train.json`, with a new iteration budget if given.
+fn resumed_job(args: &Args, out: &Path) -> Result<TrainJob> {
+    let path = out.join(JOB_FILE);
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "reading {} (is {} a folder written by `nh train --checkpoint-every` or `--max-seconds`?)",
+            path.display(),
+            out.display()
+        )
     })?;
-    bar.finish_and_clear();
-    let commit = git_commit(&std::env::current_dir()?);
-    save_model(
-        &corpus,
-        &commit,
-        &args.out,
-        &model,
-        output.train_words.as_deref(),
-    )?;
-    write_file(
-        &args.out.join("metrics.csv"),
-        &output.metrics_csv,
-        Existing::Refuse,
-    )?;
-    // Iterations run, when a time limit may have cut them short.
-    let iterations_run = time_limit.map(|_| output.completed_iterations);
-    println!("model: {}", args.out.display());
-    if let Some(last) = &output.last_iteration {
-        println!(
-            "last iteration: reward {:.1}, collisions {:.1}",
-            last.reward, last.collisions
-        );
+    let mut job: TrainJob =
+        serde_json::from_str(&text).with_context(|| format!("{}", path.display()))?;
+    if let Some(iterations) = args.iterations {
+        job.panel.iterations = iterations;
     }
-    if let Some(iterations) = output.iterations_to_perfect {
-        println!("zero collisions on the training words after {iterations} iterations");
-    } else if let Some(ran) = iterations_run.filter(|&ran| ran < args.iterations) {
-        println!("stopped by --max-seconds after {ran} iterations");
-    }
-    Ok(())
+    Ok(job)
+}
+
+fn job_json(job: &TrainJob) -> Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(job)?;
+    bytes.push(b'\n');
+    Ok(bytes)
 }
