@@ -92,7 +92,11 @@ pub fn train_actor_critic(
     }
     let record = setup.record("ac", config, metrics.len());
     let model = NeuralHash::from_policy(actor, setup.encoder, setup.env.observation, record);
-    Ok(TrainOutcome { model, metrics })
+    Ok(TrainOutcome {
+        model,
+        metrics,
+        checkpoints: Vec::new(),
+    })
 }
 
 /// V(s) for every state, as a vector.

@@ -44,7 +44,7 @@ use crate::resume::{
 use crate::rollout::table_only;
 use crate::sampling::{scalar, shuffle};
 use crate::seeds::{Stream, rng};
-use crate::train::{Clock, TrainOutcome, TrainSetup, log_start, record_iteration};
+use crate::train::{CheckpointWrite, Clock, TrainOutcome, TrainSetup, log_start, record_iteration};
 use crate::{Error, Result};
 
 /// Fits a policy to a collision-free placement of the fixed word set `setup.words` (the env
@@ -105,6 +105,7 @@ pub fn train_cem(
         metrics = state.metrics;
         elapsed_before = state.seconds;
     }
+    let mut checkpoints = Vec::new();
     let mut schedule = Schedule::new(checkpointing.as_ref().and_then(|(c, _)| c.every));
     log_start("cem", setup, config.iterations);
     let clock = Clock::resumed(elapsed_before);
@@ -176,7 +177,13 @@ pub fn train_cem(
                     batch_rng: &mut batch_rng,
                 };
                 let (state, tensors) = run.checkpoint(&metrics, previous.clone(), clock.seconds());
-                write_checkpoint(ckpt, identity, &state, &tensors)?;
+                let started = std::time::Instant::now();
+                let bytes = write_checkpoint(ckpt, identity, &state, &tensors)?;
+                checkpoints.push(CheckpointWrite {
+                    iterations: metrics.len(),
+                    bytes,
+                    seconds: started.elapsed().as_secs_f64(),
+                });
             }
             if stop {
                 return Err(Error::Stopped {
@@ -195,7 +202,11 @@ pub fn train_cem(
     }
     let record = setup.record("cem", config, metrics.len());
     let model = NeuralHash::from_policy(policy, setup.encoder, setup.env.observation, record);
-    Ok(TrainOutcome { model, metrics })
+    Ok(TrainOutcome {
+        model,
+        metrics,
+        checkpoints,
+    })
 }
 
 /// Everything the cross-entropy method carries from one iteration to the next, besides the

@@ -108,4 +108,4 @@ pub use sac::train_sac;
 pub use supervised::{SupervisedOutcome, train_supervised};
 /// The libtorch device type, re-exported so that callers need no direct tch dependency.
 pub use tch::Device;
-pub use train::{TrainOutcome, TrainSetup};
+pub use train::{CheckpointWrite, TrainOutcome, TrainSetup};

@@ -71,7 +71,11 @@ pub fn train_pg(
     }
     let record = setup.record("pg", config, metrics.len());
     let model = NeuralHash::from_policy(policy, setup.encoder, setup.env.observation, record);
-    Ok(TrainOutcome { model, metrics })
+    Ok(TrainOutcome {
+        model,
+        metrics,
+        checkpoints: Vec::new(),
+    })
 }
 
 /// The weight w_t of every step (episode-major), after baseline and normalization.

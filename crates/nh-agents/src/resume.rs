@@ -201,13 +201,13 @@ struct StateFile<S> {
 }
 
 /// Writes a checkpoint of `state` and `tensors` for `identity` into `<dir>/checkpoint/`,
-/// replacing the previous one only once the new one is complete.
+/// replacing the previous one only once the new one is complete; returns its size in bytes.
 pub(crate) fn write_checkpoint<S: Serialize>(
     checkpointing: &Checkpointing,
     identity: &RunIdentity,
     state: &S,
     tensors: &NamedValues,
-) -> Result<()> {
+) -> Result<u64> {
     let target = checkpointing.checkpoint_dir();
     let temp = checkpointing
         .dir
@@ -234,7 +234,7 @@ pub(crate) fn write_checkpoint<S: Serialize>(
     }
     fs::rename(&temp, &target).map_err(|e| Error::io(&target, e))?;
     let _ = fs::remove_dir_all(&old);
-    Ok(())
+    Ok((tensor_bytes.len() + json.len()) as u64)
 }
 
 /// Reads the checkpoint in `<dir>/checkpoint/` (or the previous one, when a crash came between

@@ -140,7 +140,11 @@ pub fn train_sac(
     }
     let record = setup.record("sac", config, metrics.len());
     let model = NeuralHash::from_policy(actor, setup.encoder, setup.env.observation, record);
-    Ok(TrainOutcome { model, metrics })
+    Ok(TrainOutcome {
+        model,
+        metrics,
+        checkpoints: Vec::new(),
+    })
 }
 
 /// One stored step.

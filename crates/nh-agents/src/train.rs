@@ -145,6 +145,19 @@ pub struct TrainOutcome {
     pub model: NeuralHash,
     /// One entry per iteration run.
     pub metrics: Vec<IterationMetrics>,
+    /// The checkpoints this session wrote (empty without [`TrainSetup::checkpoint`]).
+    pub checkpoints: Vec<CheckpointWrite>,
+}
+
+/// One checkpoint written while training: when, how large, how long it took.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckpointWrite {
+    /// Iterations done when it was written.
+    pub iterations: usize,
+    /// Bytes of its files.
+    pub bytes: u64,
+    /// Seconds to write it (serializing, writing, syncing, swapping in).
+    pub seconds: f64,
 }
 
 /// Logs an iteration (tracing, debug level), reports it to the caller and keeps it.

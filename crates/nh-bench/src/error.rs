@@ -41,6 +41,14 @@ pub enum Error {
         /// The names that exist, in words.
         expected: &'static str,
     },
+    /// The checkpoint section's scratch folder could not be made.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The folder.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// A saved report (`--from-json`) is not valid JSON of a [`BenchReport`](crate::BenchReport).
     #[error("reading a saved report: {0}")]
     SavedReport(#[from] serde_json::Error),

@@ -30,6 +30,7 @@
 //! - nh-bench writes no files and runs no git: the caller passes the commit and date
 //!   ([`BenchOptions::commit`], [`BenchOptions::date`]) and writes the markdown and JSON it gets.
 
+mod checkpoints;
 mod efficiency;
 mod error;
 mod inference;
@@ -51,11 +52,12 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Instant;
 
-use nh_agents::{DEFAULT_HASH_BATCH, Device, DeviceChoice, ModelConfig, NeuralHash};
+use nh_agents::{CemConfig, DEFAULT_HASH_BATCH, Device, DeviceChoice, ModelConfig, NeuralHash};
 use nh_corpus::Corpus;
 use nh_encode::{Alphabet, DEFAULT_MAX_LEN, OneHotEncoder};
 use serde::{Deserialize, Serialize};
 
+pub use checkpoints::{CheckpointCase, CheckpointRow};
 pub use efficiency::{EfficiencyReport, ForwardFlops, GemmProbe, forward_flops};
 pub use error::{Error, Result};
 pub use inference::{InferenceReport, InferenceRow};
@@ -81,15 +83,18 @@ pub enum Section {
     PerfectHash,
     /// Environment and encoder throughput.
     Throughput,
+    /// The cost of a training checkpoint.
+    Checkpoints,
 }
 
 impl Section {
     /// Every section, in report order.
-    pub const ALL: [Section; 4] = [
+    pub const ALL: [Section; 5] = [
         Section::Inference,
         Section::Training,
         Section::PerfectHash,
         Section::Throughput,
+        Section::Checkpoints,
     ];
 
     /// The name used on the command line.
@@ -99,6 +104,7 @@ impl Section {
             Section::Training => "training",
             Section::PerfectHash => "perfect-hash",
             Section::Throughput => "throughput",
+            Section::Checkpoints => "checkpoints",
         }
     }
 }
@@ -119,7 +125,7 @@ impl FromStr for Section {
             .ok_or_else(|| Error::UnknownName {
                 what: "section",
                 name: s.to_owned(),
-                expected: "inference, training, perfect-hash or throughput",
+                expected: "inference, training, perfect-hash, throughput or checkpoints",
             })
     }
 }
@@ -156,6 +162,10 @@ pub struct BenchOptions {
     pub sections: Vec<Section>,
     /// Minimum seconds per round of a throughput figure.
     pub throughput_seconds: f64,
+    /// Networks whose training checkpoints are measured.
+    pub checkpoints: Vec<CheckpointCase>,
+    /// Training iterations per checkpoint measurement.
+    pub checkpoint_iterations: usize,
     /// Seed of word samples, models and trainers.
     pub seed: u64,
     /// The command line, recorded in the report.
@@ -202,6 +212,13 @@ impl BenchOptions {
             python: Some(PathBuf::from("python3")),
             sections: Section::ALL.to_vec(),
             throughput_seconds: 0.2,
+            checkpoints: vec![CheckpointCase {
+                label: "the paper's network".to_owned(),
+                config: CemConfig::default(),
+                words: 10_000,
+                bins: 10_000,
+            }],
+            checkpoint_iterations: 4,
             seed: 0,
             command: "nh bench".to_owned(),
             commit: "unknown".to_owned(),
@@ -228,6 +245,13 @@ impl BenchOptions {
                 },
             ],
             throughput_seconds: 0.05,
+            checkpoints: vec![CheckpointCase {
+                label: "the paper's network".to_owned(),
+                config: CemConfig::default(),
+                words: 1000,
+                bins: 1000,
+            }],
+            checkpoint_iterations: 2,
             ..BenchOptions::full()
         }
     }
@@ -270,6 +294,7 @@ pub fn run_bench(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<Be
         training: Vec::new(),
         perfect_hash: Vec::new(),
         throughput: Vec::new(),
+        checkpoints: Vec::new(),
         notes: Vec::new(),
         load_at_end: None,
         seconds: 0.0,
@@ -362,6 +387,35 @@ pub fn run_bench(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<Be
             options.repeats,
             options.throughput_seconds,
         )?;
+    }
+    if options.runs(Section::Checkpoints) {
+        let scratch = checkpoints::scratch_dir();
+        for case in &options.checkpoints {
+            let words = key_set(&corpus, case.words, options.seed)?;
+            for &device in &devices {
+                log(&format!(
+                    "checkpoints: {} on {} words into {} bins, {}",
+                    case.label,
+                    case.words,
+                    case.bins,
+                    nh_agents::device_name(device)
+                ));
+                let row = checkpoints::measure_checkpoints(
+                    case,
+                    &words,
+                    &encoder,
+                    options.seed,
+                    device,
+                    options.checkpoint_iterations,
+                    &scratch,
+                );
+                let row = row.inspect_err(|_| {
+                    let _ = std::fs::remove_dir_all(&scratch);
+                })?;
+                report.checkpoints.push(row);
+            }
+        }
+        let _ = std::fs::remove_dir_all(&scratch);
     }
     report.notes = notes;
     report.load_at_end = machine::load_average();

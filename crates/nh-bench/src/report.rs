@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
 
+use crate::checkpoints::CheckpointRow;
 use crate::inference::InferenceReport;
 use crate::machine::MachineInfo;
 use crate::paper::{PAPER_NEURAL_MS, PAPER_PYTHON_MS};
@@ -16,7 +17,7 @@ use crate::table::{Align, Table, millions, sig3, thousands, times};
 use crate::throughput::{Throughput, ThroughputRow};
 use crate::training::markdown::{fastest_perfect, fewest_collisions, paper_training_ratio, sizes};
 use crate::training::{Trainer, TrainingRow};
-use crate::{Result, perfect_hash, throughput, training};
+use crate::{Result, checkpoints, perfect_hash, throughput, training};
 
 /// The corpus a run used.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -54,6 +55,9 @@ pub struct BenchReport {
     pub perfect_hash: Vec<PerfectHashRow>,
     /// The throughput section.
     pub throughput: Vec<ThroughputRow>,
+    /// The checkpoint section (absent in reports saved before it existed).
+    #[serde(default)]
+    pub checkpoints: Vec<CheckpointRow>,
     /// Things that were skipped or adjusted, in words.
     pub notes: Vec<String>,
     /// /proc/loadavg's load averages when the run ended.
@@ -99,6 +103,9 @@ fn render(report: &BenchReport) -> String {
     }
     if !report.throughput.is_empty() {
         throughput::render(&mut out, &report.throughput);
+    }
+    if !report.checkpoints.is_empty() {
+        checkpoints::render(&mut out, &report.checkpoints);
     }
     meaning(&mut out, report);
     notes(&mut out, report);

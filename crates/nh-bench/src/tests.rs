@@ -21,6 +21,16 @@ fn tiny_options() -> BenchOptions {
         max_iterations: 300,
         python: None,
         throughput_seconds: 0.0,
+        checkpoints: vec![CheckpointCase {
+            label: "a small network".to_owned(),
+            config: CemConfig {
+                model: ModelConfig::mlp(vec![32, 32]),
+                ..CemConfig::default()
+            },
+            words: 400,
+            bins: 400,
+        }],
+        checkpoint_iterations: 3,
         command: "nh bench --tiny".to_owned(),
         ..BenchOptions::full()
     }
@@ -85,6 +95,19 @@ fn a_tiny_run_fills_every_section_and_renders_it() {
         (0, Some(fastest.seconds))
     );
     assert_eq!(report.throughput.len(), 7);
+    let checkpoint = &report.checkpoints[0];
+    // Six copies of the parameters as f32, plus the JSON state.
+    let tensors = 6 * 4 * checkpoint.parameters as u64;
+    assert!(
+        checkpoint.checkpoint_bytes > tensors && checkpoint.checkpoint_bytes < tensors + 200_000,
+        "{checkpoint:?}"
+    );
+    assert_eq!(checkpoint.iterations, 3);
+    assert!(checkpoint.checkpoint_seconds > 0.0 && checkpoint.iteration_seconds > 0.0);
+    assert!(
+        !checkpoints::scratch_dir().exists(),
+        "the scratch folder is removed"
+    );
     assert!(
         lines
             .iter()
@@ -114,6 +137,7 @@ fn a_tiny_run_fills_every_section_and_renders_it() {
         "## 3. Training: time to a zero-collision NeuralHash",
         "## 4. Perfect hashes side by side",
         "## 5. Environment and encoder throughput",
+        "## 6. Training checkpoints",
         "## What the numbers mean",
     ] {
         assert!(markdown.contains(heading), "missing {heading}:\n{markdown}");

@@ -4,8 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use nh_agents::DeviceChoice;
-use nh_bench::{BenchOptions, BenchReport, Section, Trainer, TrainingCase, run_bench};
+use nh_agents::{CemConfig, DeviceChoice};
+use nh_bench::{
+    BenchOptions, BenchReport, CheckpointCase, Section, Trainer, TrainingCase, run_bench,
+};
 use nh_exp::{Existing, git_commit, utc_stamps, write_file};
 
 /// Arguments of `nh bench`.
@@ -64,6 +66,10 @@ pub struct Args {
     /// Measure nothing: render the report saved by an earlier `--json FILE` run.
     #[arg(long, conflicts_with = "json")]
     from_json: Option<PathBuf>,
+    /// Learner file of the large network whose checkpoints are measured besides the paper's
+    /// (10,000 words into 466,550 bins; not with --quick).
+    #[arg(long, default_value = "experiments/params/cem-whole-dictionary.toml")]
+    checkpoint_params: PathBuf,
 }
 
 /// Runs the benchmark, prints the report and writes the requested files.
@@ -74,7 +80,7 @@ pub fn run(args: &Args) -> Result<()> {
                 .with_context(|| format!("reading {}", path.display()))?;
             BenchReport::from_json(&text).with_context(|| format!("{}", path.display()))?
         }
-        None => run_bench(&options(args), &mut |line| eprintln!("[bench] {line}"))?,
+        None => run_bench(&options(args)?, &mut |line| eprintln!("[bench] {line}"))?,
     };
     let markdown = report.to_markdown();
     print!("{markdown}");
@@ -90,7 +96,7 @@ pub fn run(args: &Args) -> Result<()> {
 }
 
 /// The preset (`--quick` or full) with the flags applied.
-fn options(args: &Args) -> BenchOptions {
+fn options(args: &Args) -> Result<BenchOptions> {
     let preset = if args.quick {
         BenchOptions::quick()
     } else {
@@ -110,7 +116,21 @@ fn options(args: &Args) -> BenchOptions {
         case.pg_seconds = args.pg_cap.unwrap_or(case.pg_seconds);
         case.cem_seconds = args.cem_cap.unwrap_or(case.cem_seconds);
     }
-    BenchOptions {
+    let mut checkpoints = preset.checkpoints.clone();
+    if !args.quick {
+        let path = &args.checkpoint_params;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading {} (--checkpoint-params)", path.display()))?;
+        let config: CemConfig =
+            toml::from_str(&text).with_context(|| format!("{}", path.display()))?;
+        checkpoints.push(CheckpointCase {
+            label: format!("`{}`", path.display()),
+            config,
+            words: 10_000,
+            bins: 466_550,
+        });
+    }
+    Ok(BenchOptions {
         corpus: args.corpus.clone(),
         inference_words: args.words.unwrap_or(preset.inference_words),
         repeats: args.repeats.unwrap_or(preset.repeats),
@@ -131,8 +151,9 @@ fn options(args: &Args) -> BenchOptions {
         command: command_line(),
         commit: git_commit(Path::new(".")),
         date: utc_stamps().1,
+        checkpoints,
         ..preset
-    }
+    })
 }
 
 /// The preset case whose size is closest to `words` (the preset always has one).
