@@ -172,9 +172,25 @@ impl Plan {
     /// Reads `plan.json` of the run in `run_dir`.
     ///
     /// # Errors
-    /// A missing or malformed plan, naming the file.
+    /// A missing or malformed plan, naming the file; a figure or unit panel that is not a plain
+    /// name (they become file names, so an edited plan must not lead outside the run).
     pub fn read(run_dir: &Path) -> Result<Plan> {
-        crate::metadata::read_json(&run_dir.join(PLAN_FILE))
+        let path = run_dir.join(PLAN_FILE);
+        let plan: Plan = crate::metadata::read_json(&path)?;
+        let names = std::iter::once(("figure", &plan.figure))
+            .chain(plan.units.iter().map(|u| ("unit panel", &u.panel)));
+        for (key, value) in names {
+            if let Some(reason) = crate::name_problem(value) {
+                return Err(Error::Name {
+                    path,
+                    line: None,
+                    key: key.to_owned(),
+                    value: crate::names::quoted(value),
+                    reason,
+                });
+            }
+        }
+        Ok(plan)
     }
 
     /// The unit with this index, or an error naming the valid range.
