@@ -15,16 +15,16 @@ pub struct Args {
     #[arg(long)]
     model: PathBuf,
     /// Words per sample.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = crate::numbers::count, allow_negative_numbers = true)]
     words: usize,
     /// Leave out the words the model trained on (needs the model's train_words.txt).
     #[arg(long)]
     held_out: bool,
     /// Number of samples.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = crate::numbers::count, allow_negative_numbers = true)]
     samples: usize,
     /// Seed of the samples.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = crate::numbers::seed, allow_negative_numbers = true)]
     seed: u64,
     /// Word list file; default: NH_CORPUS, else the embedded list.
     #[arg(long)]

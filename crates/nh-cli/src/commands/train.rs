@@ -18,25 +18,25 @@ pub struct Args {
     #[arg(long, value_parser = parse_algo)]
     algo: Algo,
     /// Hash-table bins M.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::numbers::count, allow_negative_numbers = true)]
     bins: usize,
     /// Words per episode N (ignored by supervised, which uses the corpus).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = crate::numbers::count, allow_negative_numbers = true)]
     words: usize,
     /// Train on one fixed seeded set of N words (memorization, the paper's Fig. 6).
     #[arg(long, conflicts_with = "pool")]
     fixed: bool,
     /// Draw each episode's N words from a fixed pool of P words (the paper's Fig. 7).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::numbers::count, allow_negative_numbers = true)]
     pool: Option<usize>,
     /// Show the table occupancy to the policy (the paper's Fig. 5; no longer a hash function).
     #[arg(long)]
     occupancy: bool,
     /// Training iterations (epochs for supervised).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = crate::numbers::count, allow_negative_numbers = true)]
     iterations: usize,
     /// Seed of every random choice.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = crate::numbers::seed, allow_negative_numbers = true)]
     seed: u64,
     /// cpu, cuda or auto.
     #[arg(long, default_value = "auto")]
@@ -49,7 +49,7 @@ pub struct Args {
     params: Option<PathBuf>,
     /// Stop after the first iteration that ends past this many seconds and save what was learned
     /// (the cross-entropy method: the network with the fewest collisions). Not for supervised.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::numbers::seconds, allow_negative_numbers = true)]
     max_seconds: Option<f64>,
     /// New directory for the model and `metrics.csv` (must not exist).
     #[arg(long)]
