@@ -1,11 +1,10 @@
 //! `nh eval`: a trained NeuralHash against Python's hash and a uniform random function.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use nh_agents::{DeviceChoice, NeuralHash};
-use nh_corpus::Corpus;
+use nh_corpus::{Corpus, read_word_list};
 use nh_exp::{TRAIN_WORDS_FILE, generalize};
 
 /// Arguments of `nh eval`.
@@ -37,14 +36,12 @@ pub fn run(args: &Args) -> Result<()> {
     let corpus = Corpus::load(args.corpus.as_deref())?;
     let trained: Vec<String> = if args.held_out {
         let path = args.model.join(TRAIN_WORDS_FILE);
-        let text = std::fs::read_to_string(&path).with_context(|| {
+        read_word_list(&path).with_context(|| {
             format!(
                 "--held-out needs {} (written for fixed-set models)",
                 path.display()
             )
-        })?;
-        let words: HashSet<&str> = text.lines().collect();
-        words.into_iter().map(str::to_owned).collect()
+        })?
     } else {
         Vec::new()
     };
