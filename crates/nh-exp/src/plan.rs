@@ -229,3 +229,49 @@ pub struct PlanHeader {
     /// Units at once in a local run.
     pub parallel: usize,
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn a_plan_whose_names_would_leave_the_run_is_refused() {
+        let text = "figure = \"f\"\ntitle = \"t\"\npaper_claim = \"c\"\nseeds = 1\n[[panel]]\n\
+                    id = \"a\"\nlabel = \"A\"\norigin = \"ours\"\nalgo = \"pg\"\nwords = 2\n\
+                    bins = 2\nschedule = \"sample\"\niterations = 1\n";
+        let exp = Experiment::from_toml(text, Path::new("f.toml")).unwrap();
+        let header = PlanHeader {
+            profile: "default".into(),
+            profile_about: "a".into(),
+            run_id: "f__default__t".into(),
+            created_at: "t".into(),
+            commit: "c".into(),
+            device: DeviceChoice::Cpu,
+            libtorch_threads: 1,
+            parallel: 1,
+        };
+        let corpus = Corpus::from_text("w", b"cat\ndog\n").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let plan = Plan::new(&exp, header, &corpus);
+        let write = |plan: &Plan| {
+            std::fs::write(
+                dir.path().join(PLAN_FILE),
+                crate::metadata::json_bytes(plan),
+            )
+            .unwrap();
+        };
+        write(&plan);
+        assert_eq!(Plan::read(dir.path()).unwrap(), plan);
+        for (figure, panel) in [("../../x", "a"), ("f", "../../x"), ("f", "/abs")] {
+            let mut bad = plan.clone();
+            bad.figure = figure.into();
+            bad.units[0].panel = panel.into();
+            write(&bad);
+            let err = Plan::read(dir.path()).unwrap_err();
+            assert!(matches!(err, Error::Name { .. }), "{err}");
+            assert!(err.to_string().contains(PLAN_FILE), "{err}");
+        }
+    }
+}
