@@ -1,14 +1,14 @@
 //! `nh train`: train one learner on one problem and save the hash and its learning curve.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use nh_agents::DeviceChoice;
 use nh_corpus::Corpus;
 use nh_exp::{
-    Algo, Existing, Origin, Panel, Schedule, TaskContext, git_commit, run_task, save_model,
-    write_file,
+    Algo, Existing, Origin, Panel, Schedule, TaskContext, git_commit, read_params_file, run_task,
+    save_model, write_file,
 };
 
 /// Arguments of `nh train`.
@@ -62,28 +62,41 @@ fn parse_algo(s: &str) -> Result<Algo, String> {
         .map_err(|_| format!("unknown algorithm `{s}` (expected pg, ac, sac, cem or supervised)"))
 }
 
-/// Trains, then writes the model directory and its metrics.
-pub fn run(args: &Args) -> Result<()> {
-    if args.out.exists() {
+/// Refuses, before any training, an output path the model could not be saved to: it must not
+/// exist (not even as a dangling link) and its parent must be an existing folder that takes a new
+/// entry (checked by creating `out` and removing it again).
+fn check_out_dir(out: &Path) -> Result<()> {
+    if out.symlink_metadata().is_ok() {
         bail!(
-            "{} already exists; `nh train` never overwrites a model",
-            args.out.display()
+            "--out {}: already exists; `nh train` never overwrites a model",
+            out.display()
         );
     }
-    let params = match &args.params {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            toml::from_str(&text).with_context(|| format!("{}", path.display()))?
-        }
-        None => toml::Table::new(),
-    };
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        bail!(
+            "--out {}: the parent folder {} does not exist (or is not a folder); create it first",
+            out.display(),
+            parent.display()
+        );
+    }
+    std::fs::create_dir(out)
+        .and_then(|()| std::fs::remove_dir(out))
+        .with_context(|| format!("--out {}: cannot create the model folder", out.display()))
+}
+
+/// Trains, then writes the model directory and its metrics.
+pub fn run(args: &Args) -> Result<()> {
+    check_out_dir(&args.out)?;
     let schedule = match (args.fixed, args.pool) {
         (true, _) => Schedule::Fixed,
         (false, Some(_)) => Schedule::Pool,
         (false, None) => Schedule::Sample,
     };
-    let panel = Panel {
+    let mut panel = Panel {
         id: "train".into(),
         label: "nh train".into(),
         origin: Origin::Ours,
@@ -94,13 +107,16 @@ pub fn run(args: &Args) -> Result<()> {
         pool: args.pool.unwrap_or(0),
         occupancy: args.occupancy,
         iterations: args.iterations,
-        params,
+        params: toml::Table::new(),
         generalization: None,
         max_corpus: None,
     };
     panel
         .validate()
         .map_err(|m| anyhow::anyhow!("invalid options: {m}"))?;
+    if let Some(path) = &args.params {
+        panel.params = read_params_file(path, &panel)?;
+    }
     let time_limit = match args.max_seconds {
         None => None,
         Some(_) if args.algo == Algo::Supervised => {
