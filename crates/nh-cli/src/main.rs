@@ -2,6 +2,7 @@
 
 mod commands;
 mod interrupt;
+mod numbers;
 mod progress;
 
 use std::process::ExitCode;
@@ -61,7 +62,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", render(&err));
             let stopped = err.chain().any(|cause| {
                 matches!(
                     cause.downcast_ref::<nh_agents::Error>(),
@@ -74,5 +75,43 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
+    }
+}
+
+/// The error and its causes joined by `: `, each cause once: the library errors' messages already
+/// end with their source's message (`path: Is a directory (os error 21)`), so a cause whose text
+/// ends what is printed so far is not printed again (anyhow's `{:#}` would repeat it).
+fn render(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let cause = cause.to_string();
+        if text.is_empty() {
+            text = cause;
+        } else if !text.ends_with(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_cause_is_printed_once() {
+        let io = || std::io::Error::from(std::io::ErrorKind::IsADirectory);
+        let os = io().to_string();
+        let exp = nh_exp::Error::Io {
+            path: "words.txt".into(),
+            source: io(),
+        };
+        let err = anyhow::Error::new(exp).context("reading the corpus");
+        assert_eq!(render(&err), format!("reading the corpus: words.txt: {os}"));
+        let nested = anyhow::Error::new(io()).context("outer");
+        assert_eq!(render(&nested), format!("outer: {os}"));
+        let plain = anyhow::anyhow!("just this");
+        assert_eq!(render(&plain), "just this");
     }
 }

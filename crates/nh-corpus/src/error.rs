@@ -23,21 +23,21 @@ pub enum Error {
         /// 1-based byte position of that byte within its line.
         column: usize,
     },
-    /// A line starts or ends with whitespace (see the crate docs: this is rejected, not trimmed).
-    #[error(
-        "{source_name}: line {line} ({word:?}) has leading or trailing whitespace; \
-         keys are taken verbatim, so fix the file (e.g. strip the whitespace)"
-    )]
-    SurroundingWhitespace {
+    /// A line is not a word by [`crate::word_problem`] (leading or trailing whitespace, an
+    /// unprintable character, too long): rejected, never trimmed or cleaned.
+    #[error("{source_name}: line {line} ({word:?}) {problem}")]
+    InvalidWord {
         /// The corpus being read.
         source_name: String,
         /// 1-based line number.
         line: usize,
         /// The offending line without its terminator (its first 80 characters and `...` if longer).
         word: String,
+        /// Which rule it breaks.
+        problem: crate::WordProblem,
     },
-    /// No words remain after skipping empty lines.
-    #[error("{source_name}: the corpus is empty ({lines_read} lines read, none holds a word)")]
+    /// No words remain after skipping empty lines (a corpus or a word list).
+    #[error("{source_name}: no words ({lines_read} lines read, none holds a word)")]
     Empty {
         /// The corpus being read.
         source_name: String,

@@ -24,10 +24,13 @@
 //! Design choices:
 //! - **Reading rules.** Lines end in LF or CRLF; a final terminator is optional; one leading
 //!   UTF-8 byte-order mark is ignored. Invalid UTF-8 is an error naming the line (never decoded
-//!   lossily). Empty lines are skipped and counted. A line with leading or trailing whitespace is
-//!   an error naming the line: keys are taken verbatim, never trimmed behind the user's back.
-//!   Inner whitespace is kept. Repeated words are removed and counted (first occurrence kept),
-//!   because a hash table's keys must be distinct for collision counts to mean anything.
+//!   lossily). Empty lines are skipped and counted. Every other line must be a word
+//!   ([`word_problem`]): at most [`MAX_WORD_BYTES`] bytes, no leading or trailing whitespace, no
+//!   control character (NUL, tab, ...) or byte-order mark; otherwise loading fails naming the
+//!   line: keys are taken verbatim, never trimmed or cleaned behind the user's back. Inner spaces
+//!   are kept. Repeated words are removed and counted (first occurrence kept), because a hash
+//!   table's keys must be distinct for collision counts to mean anything. [`read_word_list`]
+//!   reads lists of words to look up by the same rules, keeping repeats.
 //! - **Reproducible selection.** A seeded ChaCha8 stream drives a Fisher-Yates shuffle written
 //!   out in this crate (with Lemire's unbiased bounded draw), so a seed picks the same words on
 //!   every platform; hash-map iteration order never influences a result.
@@ -44,6 +47,7 @@ mod error;
 mod parse;
 mod provenance;
 mod selection;
+mod word;
 
 pub use checksum::{
     DATA_MANIFEST, PAPER_FILE_NAME, PAPER_SHA256, file_sha256_hex, sha256_hex, verify_sha256,
@@ -52,3 +56,4 @@ pub use corpus::{CORPUS_ENV_VAR, Corpus};
 pub use error::{Error, Result};
 pub use provenance::{Origin, Provenance};
 pub use selection::{Split, SplitSpec};
+pub use word::{MAX_WORD_BYTES, WordProblem, read_word_list, word_problem};

@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use crate::word::{BYTE_ORDER_MARK, word_problem};
 use crate::{Error, Result};
 
 /// The words of a text in first-occurrence order, and what was dropped on the way.
@@ -13,10 +14,44 @@ pub(crate) struct Parsed {
     pub duplicates_removed: usize,
 }
 
-/// Splits `bytes` into lines (LF or CRLF, final terminator optional, one leading UTF-8 byte-order
-/// mark ignored), skips and counts empty lines, removes and counts repeated words (the first
-/// occurrence stays), and rejects invalid UTF-8, surrounding whitespace and an empty result.
+/// Splits `bytes` into lines and checks each (see [`checked_lines`]), then removes and counts
+/// repeated words (the first occurrence stays) and rejects an empty result.
 pub(crate) fn parse_words(source_name: &str, bytes: &[u8]) -> Result<Parsed> {
+    let lines = checked_lines(source_name, bytes)?;
+    let mut parsed = Parsed {
+        words: Vec::new(),
+        lines_read: lines.lines_read,
+        empty_lines_skipped: lines.lines_read - lines.words.len(),
+        duplicates_removed: 0,
+    };
+    let mut seen: HashSet<&str> = HashSet::with_capacity(lines.words.len());
+    for word in lines.words {
+        if seen.insert(word) {
+            parsed.words.push(word.to_owned());
+        } else {
+            parsed.duplicates_removed += 1;
+        }
+    }
+    Ok(parsed)
+}
+
+/// The words of a list in line order, repeats kept (one per non-empty line), checked exactly as a
+/// corpus is.
+pub(crate) fn parse_word_list(source_name: &str, bytes: &[u8]) -> Result<Vec<String>> {
+    let lines = checked_lines(source_name, bytes)?;
+    Ok(lines.words.into_iter().map(str::to_owned).collect())
+}
+
+/// The non-empty lines of a text and how many lines it has.
+struct Lines<'a> {
+    words: Vec<&'a str>,
+    lines_read: usize,
+}
+
+/// Splits `bytes` into lines (LF or CRLF, final terminator optional, one leading UTF-8 byte-order
+/// mark ignored), skips empty lines, checks every other line with [`word_problem`], and rejects
+/// invalid UTF-8 and a text without words. Errors name the line.
+fn checked_lines<'a>(source_name: &str, bytes: &'a [u8]) -> Result<Lines<'a>> {
     let text = std::str::from_utf8(bytes).map_err(|err| {
         let (line, column) = line_and_column(bytes, err.valid_up_to());
         Error::InvalidUtf8 {
@@ -25,51 +60,46 @@ pub(crate) fn parse_words(source_name: &str, bytes: &[u8]) -> Result<Parsed> {
             column,
         }
     })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let body = text.strip_suffix('\n').unwrap_or(text);
-
-    let mut parsed = Parsed {
-        words: Vec::new(),
-        lines_read: 0,
-        empty_lines_skipped: 0,
-        duplicates_removed: 0,
-    };
+    let text = text.strip_prefix(BYTE_ORDER_MARK).unwrap_or(text);
     if text.is_empty() {
         return Err(Error::Empty {
             source_name: source_name.to_owned(),
             lines_read: 0,
         });
     }
-    let mut seen: HashSet<&str> = HashSet::with_capacity(body.len() / 8);
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    let mut lines = Lines {
+        words: Vec::with_capacity(body.len() / 8),
+        lines_read: 0,
+    };
     for (index, raw) in body.split('\n').enumerate() {
-        parsed.lines_read += 1;
+        lines.lines_read += 1;
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         if line.is_empty() {
-            parsed.empty_lines_skipped += 1;
-        } else if line.starts_with(char::is_whitespace) || line.ends_with(char::is_whitespace) {
-            return Err(Error::SurroundingWhitespace {
+            continue;
+        }
+        if let Some(problem) = word_problem(line) {
+            return Err(Error::InvalidWord {
                 source_name: source_name.to_owned(),
                 line: index + 1,
                 word: excerpt(line),
+                problem,
             });
-        } else if seen.insert(line) {
-            parsed.words.push(line.to_owned());
-        } else {
-            parsed.duplicates_removed += 1;
         }
+        lines.words.push(line);
     }
-    if parsed.words.is_empty() {
+    if lines.words.is_empty() {
         return Err(Error::Empty {
             source_name: source_name.to_owned(),
-            lines_read: parsed.lines_read,
+            lines_read: lines.lines_read,
         });
     }
-    Ok(parsed)
+    Ok(lines)
 }
 
 /// The line itself, or its first [`EXCERPT_CHARS`] characters and `...` when longer (a file
 /// without line breaks must not turn into a megabyte-long error message).
-fn excerpt(line: &str) -> String {
+pub(crate) fn excerpt(line: &str) -> String {
     match line.char_indices().nth(EXCERPT_CHARS) {
         Some((cut, _)) => format!("{}...", &line[..cut]),
         None => line.to_owned(),
@@ -141,41 +171,70 @@ mod tests {
     }
 
     #[test]
-    fn surrounding_whitespace_is_an_error_naming_the_line() {
-        for (bytes, line, word) in [
-            (&b"cat\n dog\n"[..], 2, " dog"),
-            (b"cat\ndog \n", 2, "dog "),
-            (b"cat\n\ndog\t\r\n", 3, "dog\t"),
-            (b"cat\r\r\n", 1, "cat\r"),
-            (b"cat\n   \n", 2, "   "),
-            (b"cat\ndog\xc2\xa0\n", 2, "dog\u{a0}"),
+    fn a_line_that_is_not_a_word_is_an_error_naming_the_line() {
+        use crate::WordProblem::{SurroundingWhitespace, TooLong, Unprintable};
+        let long = format!("cat\n{}\n", "x".repeat(10_000_000));
+        for (bytes, line, word, problem) in [
+            (&b"cat\n dog\n"[..], 2, " dog", SurroundingWhitespace),
+            (b"cat\ndog \n", 2, "dog ", SurroundingWhitespace),
+            (b"cat\n\ndog\t\r\n", 3, "dog\t", SurroundingWhitespace),
+            (b"cat\r\r\n", 1, "cat\r", SurroundingWhitespace),
+            (b"cat\n   \n", 2, "   ", SurroundingWhitespace),
+            (b"cat\ndog\xc2\xa0\n", 2, "dog\u{a0}", SurroundingWhitespace),
+            (b"cat\nd\0g\n", 2, "d\0g", Unprintable('\0')),
+            (b"ice\tcream\n", 1, "ice\tcream", Unprintable('\t')),
+            (b"a\rb\n", 1, "a\rb", Unprintable('\r')),
+            (
+                b"\xef\xbb\xbf\xef\xbb\xbfcat\n",
+                1,
+                "\u{feff}cat",
+                Unprintable('\u{feff}'),
+            ),
+            (
+                long.as_bytes(),
+                2,
+                &format!("{}...", "x".repeat(80)),
+                TooLong { bytes: 10_000_000 },
+            ),
         ] {
-            let err = parse_words("list.txt", bytes).expect_err("whitespace");
+            let err = parse_words("list.txt", bytes).expect_err("not a word");
             match &err {
-                Error::SurroundingWhitespace {
+                Error::InvalidWord {
                     source_name,
                     line: l,
                     word: w,
+                    problem: p,
                 } => {
                     assert_eq!(
-                        (source_name.as_str(), *l, w.as_str()),
-                        ("list.txt", line, word)
+                        (source_name.as_str(), *l, w.as_str(), *p),
+                        ("list.txt", line, word, problem)
                     );
                 }
-                other => panic!("expected a whitespace error, got {other:?}"),
+                other => panic!("expected an invalid word, got {other:?}"),
             }
             assert!(err.to_string().contains(&format!("line {line}")), "{err}");
+            let list = parse_word_list("list.txt", bytes).expect_err("same rules");
+            assert_eq!(list.to_string(), err.to_string());
         }
     }
 
     #[test]
     fn a_long_offending_line_is_quoted_in_part() {
         let line = format!(" {}", "x".repeat(500));
-        let Err(Error::SurroundingWhitespace { word, .. }) = parse_words("t", line.as_bytes())
-        else {
-            panic!("expected a whitespace error");
+        let Err(Error::InvalidWord { word, .. }) = parse_words("t", line.as_bytes()) else {
+            panic!("expected an invalid word");
         };
         assert_eq!(word, format!(" {}...", "x".repeat(79)));
+    }
+
+    #[test]
+    fn a_word_list_keeps_repeats_and_order_and_skips_empty_lines() {
+        let words = parse_word_list("l", b"\xef\xbb\xbfb\r\na\n\nb\n").expect("valid");
+        assert_eq!(words, ["b", "a", "b"]);
+        assert!(matches!(
+            parse_word_list("l", b"\n\r\n"),
+            Err(Error::Empty { lines_read: 2, .. })
+        ));
     }
 
     #[test]

@@ -2,19 +2,28 @@
 //!
 //! Every number an experiment uses is in its file. Unknown keys are errors that name the key and the
 //! line (serde's `deny_unknown_fields` + toml's spans), prefixed with the file's path.
+//!
+//! Everything is checked when the file is read, before any work: names that become file and folder
+//! names are plain names ([`crate::name_problem`]), panel ids are distinct, and every panel's
+//! learner parameters deserialize and validate exactly as training will read them, under the
+//! file's own budgets and under every profile. Errors name the file, the key and its line.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::at_line;
+use crate::names::{name_problem, quoted};
+use crate::params::check_learner_params;
+use crate::spans::{Step, dotted, key_line};
 use crate::{Error, Result};
 
 /// One experiment file: a paper figure made of panels, each trained over several seeds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Experiment {
-    /// Figure id, e.g. `fig5`; also the results folder name.
+    /// Figure id, e.g. `fig5`; also the results folder name (a plain name).
     pub figure: String,
     /// One-line title used on the plot.
     pub title: String,
@@ -24,7 +33,8 @@ pub struct Experiment {
     pub seeds: usize,
     /// The panels (curves) of the figure.
     pub panel: Vec<Panel>,
-    /// Budget profiles: `smoke` (CI), `default` (implicit: the panel values), `paper`.
+    /// Budget profiles: `smoke` (CI), `default` (implicit: the panel values), `paper`; names are
+    /// plain names (run ids use them).
     #[serde(default)]
     pub profile: BTreeMap<String, Profile>,
 }
@@ -33,7 +43,7 @@ pub struct Experiment {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Panel {
-    /// Short id, unique within the file (file names use it).
+    /// Short id, unique within the file (file names use it, so a plain name).
     pub id: String,
     /// Legend / subplot label.
     pub label: String,
@@ -145,17 +155,87 @@ impl Experiment {
         Self::from_toml(&text, path)
     }
 
-    /// Parses an experiment from TOML text; `path` names the source in errors.
+    /// Parses an experiment from TOML text and checks it (see the module docs); `path` names the
+    /// source in errors.
     pub fn from_toml(text: &str, path: &Path) -> Result<Self> {
         let exp: Self = toml::from_str(text).map_err(|e| Error::Config {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
+        exp.check_names(text, path)?;
         exp.validate().map_err(|message| Error::Config {
             path: path.to_path_buf(),
             message,
         })?;
+        exp.check_params(text, path, None)?;
+        for name in exp.profile.keys() {
+            let (resolved, _) = exp.with_profile(name)?;
+            resolved.check_params(text, path, Some(name))?;
+        }
         Ok(exp)
+    }
+
+    /// The figure, the panel ids and the profile names are plain names.
+    fn check_names(&self, text: &str, path: &Path) -> Result<()> {
+        use Step::{Index, Key};
+        let mut names = vec![("figure", vec![Key("figure")], self.figure.as_str())];
+        for (i, panel) in self.panel.iter().enumerate() {
+            names.push((
+                "panel id",
+                vec![Key("panel"), Index(i), Key("id")],
+                &panel.id,
+            ));
+        }
+        for name in self.profile.keys() {
+            names.push(("profile name", vec![Key("profile"), Key(name)], name));
+        }
+        for (key, steps, value) in names {
+            if let Some(reason) = name_problem(value) {
+                return Err(Error::Name {
+                    path: path.to_path_buf(),
+                    line: key_line(text, &steps),
+                    key: key.to_owned(),
+                    value: quoted(value),
+                    reason,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Every panel's `params` as training will read them; `profile` names the profile applied
+    /// (whose budgets may make a panel impossible, e.g. bins that a factorized head cannot split).
+    fn check_params(&self, text: &str, path: &Path, profile: Option<&str>) -> Result<()> {
+        let with_profile = profile
+            .map(|name| format!(" (with profile `{name}`)"))
+            .unwrap_or_default();
+        for (i, panel) in self.panel.iter().enumerate() {
+            if let Some(name) = profile {
+                panel.validate().map_err(|message| Error::Config {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "{}profile `{name}` makes panel `{}` impossible: {message}",
+                        at_line(key_line(text, &[Step::Key("profile"), Step::Key(name)])),
+                        panel.id
+                    ),
+                })?;
+            }
+            if let Err(problem) = check_learner_params(panel) {
+                let mut steps = vec![Step::Key("panel"), Step::Index(i), Step::Key("params")];
+                steps.extend(problem.key.as_deref().into_iter().flat_map(dotted));
+                return Err(Error::Params {
+                    path: path.to_path_buf(),
+                    line: key_line(text, &steps),
+                    key: format!(
+                        "panel `{}` {}{with_profile}",
+                        panel.id,
+                        problem.key_or_params()
+                    ),
+                    message: problem.message,
+                });
+            }
+        }
+        Ok(())
     }
 
     fn validate(&self) -> std::result::Result<(), String> {
@@ -349,6 +429,86 @@ max_words = 10
                 .to_string();
             assert!(err.contains(needle), "{from} -> {to}: {err}");
         }
+    }
+
+    #[test]
+    fn names_that_become_paths_must_be_plain_and_are_found_by_line() {
+        for (from, to, key, line) in [
+            (
+                "figure = \"figX\"",
+                "figure = \"../../escape\"",
+                "figure",
+                "line 2",
+            ),
+            ("figure = \"figX\"", "figure = \"/abs\"", "figure", "line 2"),
+            ("id = \"a\"", "id = \"a/b\"", "panel id", "line 7"),
+            ("id = \"a\"", "id = \"\"", "panel id", "line 7"),
+            (
+                "[profile.smoke]",
+                "[profile.\"..\"]",
+                "profile name",
+                "line 15",
+            ),
+        ] {
+            let err =
+                Experiment::from_toml(&MINIMAL.replace(from, to), Path::new("f.toml")).unwrap_err();
+            assert!(matches!(err, Error::Name { .. }), "{to}: {err:?}");
+            let message = err.to_string();
+            assert!(
+                message.starts_with(&format!("f.toml: {line}: {key} = ")),
+                "{to}: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn learner_params_are_checked_at_load_under_every_profile() {
+        for (params, needle) in [
+            (
+                "[panel.params]\nlearning_rat = 3",
+                "f.toml: line 16: panel `a` params.learning_rat: unknown field",
+            ),
+            (
+                "[panel.params]\nlearning_rate = -1.0",
+                "f.toml: line 16: panel `a` params.learning_rate: ",
+            ),
+            (
+                // 4 divides the file's 100 bins, not the smoke profile's 10.
+                "[panel.params.model]\nhead = \"factorized\"\nfactor_rows = 4",
+                "f.toml: line 17: panel `a` params.model.factor_rows (with profile `smoke`)",
+            ),
+        ] {
+            let text = MINIMAL.replace("iterations = 10", &format!("iterations = 10\n{params}"));
+            let err = Experiment::from_toml(&text, Path::new("f.toml")).unwrap_err();
+            assert!(matches!(err, Error::Params { .. }), "{params}: {err:?}");
+            assert!(err.to_string().starts_with(needle), "{params}: {err}");
+        }
+        let text = MINIMAL.replace("iterations = 2", "iterations = 0");
+        let err = Experiment::from_toml(&text, Path::new("f.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 15: profile `smoke` makes panel `a` impossible"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn every_experiment_file_passes_the_load_checks() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../experiments");
+        let mut loaded = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let exp = Experiment::from_path(&path).unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(
+                    Some(exp.figure.as_str()),
+                    path.file_stem().and_then(|s| s.to_str())
+                );
+                loaded += 1;
+            }
+        }
+        assert_eq!(loaded, 7);
     }
 
     #[test]

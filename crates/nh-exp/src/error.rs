@@ -21,6 +21,37 @@ pub enum Error {
         /// What is wrong, naming the key (and line where known).
         message: String,
     },
+    /// A name that becomes a file or folder name (figure, panel id, profile) is not a plain name
+    /// (see [`crate::name_problem`]).
+    #[error(
+        "{}: {}{key} = {value} is not a plain name: {reason}; {rule}",
+        path.display(), at_line(*line), rule = crate::names::NAME_RULE
+    )]
+    Name {
+        /// The experiment file (or run record) it comes from.
+        path: PathBuf,
+        /// The key's line, where it could be found.
+        line: Option<usize>,
+        /// What the name is: `figure`, `panel id` or `profile name`.
+        key: String,
+        /// The value, quoted (its first 64 characters).
+        value: String,
+        /// Which part of the rule it breaks.
+        reason: &'static str,
+    },
+    /// Learner parameters (a panel's `params`, `nh train --params FILE`) that training would
+    /// reject: an unknown key, a wrong type, a value the learner's `validate()` refuses.
+    #[error("{}: {}{key}: {message}", path.display(), at_line(*line))]
+    Params {
+        /// The experiment or parameters file.
+        path: PathBuf,
+        /// The key's line, where it could be found.
+        line: Option<usize>,
+        /// The key, e.g. `panel `n100` params.learning_rate`.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A run directory's record (`summary.json`, `metadata.json`, a curves CSV) is missing a value
     /// or malformed.
     #[error("{path}: {message}")]
@@ -117,6 +148,11 @@ pub enum Error {
         /// What failed.
         message: String,
     },
+}
+
+/// `line N: ` for a known line, nothing otherwise.
+pub(crate) fn at_line(line: Option<usize>) -> String {
+    line.map(|n| format!("line {n}: ")).unwrap_or_default()
 }
 
 /// nh-exp's result type.

@@ -172,9 +172,25 @@ impl Plan {
     /// Reads `plan.json` of the run in `run_dir`.
     ///
     /// # Errors
-    /// A missing or malformed plan, naming the file.
+    /// A missing or malformed plan, naming the file; a figure or unit panel that is not a plain
+    /// name (they become file names, so an edited plan must not lead outside the run).
     pub fn read(run_dir: &Path) -> Result<Plan> {
-        crate::metadata::read_json(&run_dir.join(PLAN_FILE))
+        let path = run_dir.join(PLAN_FILE);
+        let plan: Plan = crate::metadata::read_json(&path)?;
+        let names = std::iter::once(("figure", &plan.figure))
+            .chain(plan.units.iter().map(|u| ("unit panel", &u.panel)));
+        for (key, value) in names {
+            if let Some(reason) = crate::name_problem(value) {
+                return Err(Error::Name {
+                    path,
+                    line: None,
+                    key: key.to_owned(),
+                    value: crate::names::quoted(value),
+                    reason,
+                });
+            }
+        }
+        Ok(plan)
     }
 
     /// The unit with this index, or an error naming the valid range.
@@ -212,4 +228,50 @@ pub struct PlanHeader {
     pub libtorch_threads: usize,
     /// Units at once in a local run.
     pub parallel: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn a_plan_whose_names_would_leave_the_run_is_refused() {
+        let text = "figure = \"f\"\ntitle = \"t\"\npaper_claim = \"c\"\nseeds = 1\n[[panel]]\n\
+                    id = \"a\"\nlabel = \"A\"\norigin = \"ours\"\nalgo = \"pg\"\nwords = 2\n\
+                    bins = 2\nschedule = \"sample\"\niterations = 1\n";
+        let exp = Experiment::from_toml(text, Path::new("f.toml")).unwrap();
+        let header = PlanHeader {
+            profile: "default".into(),
+            profile_about: "a".into(),
+            run_id: "f__default__t".into(),
+            created_at: "t".into(),
+            commit: "c".into(),
+            device: DeviceChoice::Cpu,
+            libtorch_threads: 1,
+            parallel: 1,
+        };
+        let corpus = Corpus::from_text("w", b"cat\ndog\n").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let plan = Plan::new(&exp, header, &corpus);
+        let write = |plan: &Plan| {
+            std::fs::write(
+                dir.path().join(PLAN_FILE),
+                crate::metadata::json_bytes(plan),
+            )
+            .unwrap();
+        };
+        write(&plan);
+        assert_eq!(Plan::read(dir.path()).unwrap(), plan);
+        for (figure, panel) in [("../../x", "a"), ("f", "../../x"), ("f", "/abs")] {
+            let mut bad = plan.clone();
+            bad.figure = figure.into();
+            bad.units[0].panel = panel.into();
+            write(&bad);
+            let err = Plan::read(dir.path()).unwrap_err();
+            assert!(matches!(err, Error::Name { .. }), "{err}");
+            assert!(err.to_string().contains(PLAN_FILE), "{err}");
+        }
+    }
 }

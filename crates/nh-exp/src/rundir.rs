@@ -84,6 +84,23 @@ impl RunDir {
     }
 }
 
+/// Creates the results folder `root` (and its missing parents) when it is not there, and checks
+/// that it is a folder that takes new entries (by creating and removing a probe folder in it),
+/// so that a run fails before any work rather than after training.
+///
+/// # Errors
+/// [`Error::Io`] naming `root` (or the part of it that is a file, or read-only).
+pub fn prepare_results_dir(root: &Path) -> Result<()> {
+    let io = |source| Error::Io {
+        path: root.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(root).map_err(io)?;
+    let probe = root.join(format!(".nh-write-check-{}", std::process::id()));
+    std::fs::create_dir(&probe).map_err(io)?;
+    std::fs::remove_dir(&probe).map_err(io)
+}
+
 /// Whether a write may replace a file that is already there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Existing {
@@ -175,6 +192,29 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(leftovers, vec!["x.csv".to_owned()]);
+    }
+
+    #[test]
+    fn a_results_folder_is_created_or_refused_before_any_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir.path().join("a/b");
+        prepare_results_dir(&nested).unwrap();
+        assert!(nested.is_dir());
+        assert_eq!(
+            std::fs::read_dir(&nested).unwrap().count(),
+            0,
+            "probe removed"
+        );
+        let file = dir.path().join("file");
+        std::fs::write(&file, b"x").unwrap();
+        for bad in [file.clone(), file.join("below")] {
+            let err = prepare_results_dir(&bad).unwrap_err();
+            assert!(
+                matches!(&err, Error::Io { path, .. } if *path == bad),
+                "{err}"
+            );
+        }
+        assert_eq!(std::fs::read(&file).unwrap(), b"x");
     }
 
     #[test]

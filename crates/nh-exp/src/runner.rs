@@ -64,10 +64,12 @@ pub fn figure_list(name: &str) -> Result<Vec<String>> {
     }
 }
 
-/// The experiments of `figures` under the options' profile and seeds, checked before any work.
+/// The experiments of `figures` under the options' profile and seeds, checked before any work;
+/// the results folder is created (when missing) and checked to take new files.
 ///
 /// # Errors
-/// Zero seeds, an unknown figure or profile, a malformed experiment file.
+/// Zero seeds, a profile that is not a plain name, an unknown figure or profile, a malformed
+/// experiment file, a results folder that cannot hold results.
 pub fn load_experiments(
     figures: &[String],
     opts: &ReproduceOptions,
@@ -78,7 +80,17 @@ pub fn load_experiments(
             message: "0 seeds would train nothing; give at least 1".into(),
         });
     }
-    figures
+    if let Some(reason) = crate::name_problem(&opts.profile) {
+        return Err(Error::Option {
+            option: "--profile",
+            message: format!(
+                "{} is not a plain name: {reason}; {}",
+                crate::names::quoted(&opts.profile),
+                crate::names::NAME_RULE
+            ),
+        });
+    }
+    let experiments = figures
         .iter()
         .map(|f| {
             let (mut exp, about) =
@@ -89,7 +101,9 @@ pub fn load_experiments(
             }
             Ok((exp, about))
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    crate::rundir::prepare_results_dir(&opts.results_dir)?;
+    Ok(experiments)
 }
 
 /// Plans, trains and finishes the figures one after another (each figure's units in parallel).

@@ -18,6 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::de::DeserializeOwned;
 
 use crate::config::{Algo, Panel, Schedule};
+use crate::params::config_from_params;
 use crate::records::to_csv;
 use crate::reference::python_reference;
 use crate::task::{GeneralizationResult, TaskOutput};
@@ -202,26 +203,12 @@ fn run_supervised(
 
 /// The learner's config from the panel's `params`, with the panel's iteration budget under `key`.
 fn learner_config<T: DeserializeOwned>(panel: &Panel, key: &str) -> Result<T> {
-    let where_ = || PathBuf::from(format!("panel `{}` params", panel.id));
-    if panel.params.contains_key(key) {
-        return Err(Error::Config {
-            path: where_(),
-            message: format!(
-                "`{key}` is set by the panel's `iterations` (and profiles); remove it from params"
-            ),
-        });
-    }
-    let mut table = panel.params.clone();
-    table.insert(
-        key.to_owned(),
-        toml::Value::Integer(panel.iterations as i64),
-    );
-    toml::Value::Table(table)
-        .try_into()
-        .map_err(|e: toml::de::Error| Error::Config {
-            path: where_(),
-            message: e.to_string(),
-        })
+    config_from_params(&panel.params, panel.iterations, key).map_err(|problem| Error::Params {
+        path: PathBuf::from(format!("panel `{}`", panel.id)),
+        line: None,
+        key: problem.key_or_params(),
+        message: problem.message,
+    })
 }
 
 /// The environment's word list and schedule for a panel; the words depend on the seed only.

@@ -23,18 +23,18 @@ pub struct Args {
     #[arg(long, default_value = "auto")]
     device: DeviceChoice,
     /// Words hashed in the inference section (default 300,000, the paper's).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::numbers::count, allow_negative_numbers = true)]
     words: Option<usize>,
     /// Bins of the large table on which the paper's full head and the factorized head hash the
     /// same words (default 466,550, the whole dictionary; 0 skips it).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::numbers::count, allow_negative_numbers = true)]
     large_bins: Option<usize>,
     /// Timed repetitions per measurement; the median is reported.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::numbers::count, allow_negative_numbers = true)]
     repeats: Option<usize>,
     /// Word-set sizes of the training and perfect-hash sections, e.g. `1000,3000,10000`; each
     /// takes the time caps of the preset size nearest to it.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = crate::numbers::count, allow_negative_numbers = true)]
     sizes: Option<Vec<usize>>,
     /// Time cap in seconds of each policy-gradient run, for every size.
     #[arg(long)]
@@ -55,7 +55,7 @@ pub struct Args {
     #[arg(long)]
     no_python: bool,
     /// Seed of word samples, models and trainers.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = crate::numbers::seed, allow_negative_numbers = true)]
     seed: u64,
     /// Write the markdown report to this file (atomically, replacing it), e.g. docs/PERFORMANCE.md.
     #[arg(long)]

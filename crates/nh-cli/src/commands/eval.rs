@@ -1,11 +1,10 @@
 //! `nh eval`: a trained NeuralHash against Python's hash and a uniform random function.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use nh_agents::{DeviceChoice, NeuralHash};
-use nh_corpus::Corpus;
+use nh_corpus::{Corpus, read_word_list};
 use nh_exp::{TRAIN_WORDS_FILE, generalize};
 
 /// Arguments of `nh eval`.
@@ -15,16 +14,16 @@ pub struct Args {
     #[arg(long)]
     model: PathBuf,
     /// Words per sample.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = crate::numbers::count, allow_negative_numbers = true)]
     words: usize,
     /// Leave out the words the model trained on (needs the model's train_words.txt).
     #[arg(long)]
     held_out: bool,
     /// Number of samples.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = crate::numbers::count, allow_negative_numbers = true)]
     samples: usize,
     /// Seed of the samples.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = crate::numbers::seed, allow_negative_numbers = true)]
     seed: u64,
     /// Word list file; default: NH_CORPUS, else the embedded list.
     #[arg(long)]
@@ -37,14 +36,12 @@ pub fn run(args: &Args) -> Result<()> {
     let corpus = Corpus::load(args.corpus.as_deref())?;
     let trained: Vec<String> = if args.held_out {
         let path = args.model.join(TRAIN_WORDS_FILE);
-        let text = std::fs::read_to_string(&path).with_context(|| {
+        read_word_list(&path).with_context(|| {
             format!(
                 "--held-out needs {} (written for fixed-set models)",
                 path.display()
             )
-        })?;
-        let words: HashSet<&str> = text.lines().collect();
-        words.into_iter().map(str::to_owned).collect()
+        })?
     } else {
         Vec::new()
     };

@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{Result, bail};
 use nh_agents::{DeviceChoice, NeuralHash};
+use nh_corpus::{read_word_list, word_problem};
 
 /// Arguments of `nh hash`.
 #[derive(Debug, clap::Args)]
@@ -14,19 +15,25 @@ pub struct Args {
     /// Words to hash (put `--` before words that start with `-`).
     #[arg(required_unless_present = "words_file")]
     words: Vec<String>,
-    /// A file of words to hash, one per line (empty lines skipped), after those given as arguments;
-    /// e.g. the `train_words.txt` beside a model.
+    /// A file of words to hash, one per line (empty lines skipped; read like a corpus, so a line
+    /// with a tab, a control character or surrounding whitespace is an error naming the line),
+    /// after those given as arguments; e.g. the `train_words.txt` beside a model.
     #[arg(long)]
     words_file: Option<PathBuf>,
 }
 
-/// Prints `WORD<TAB>BIN` per word.
+/// Prints `WORD<TAB>BIN` per word, in input order (repeats included). Every word follows the
+/// corpus rules (`nh_corpus::word_problem`: no tab, newline or other control character), so each
+/// output line splits unambiguously at its one tab.
 pub fn run(args: &Args) -> Result<()> {
     let mut words = args.words.clone();
+    for (index, word) in words.iter().enumerate() {
+        if let Some(problem) = word_problem(word) {
+            bail!("word argument {} ({word:?}) {problem}", index + 1);
+        }
+    }
     if let Some(path) = &args.words_file {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        words.extend(text.lines().filter(|w| !w.is_empty()).map(str::to_owned));
+        words.extend(read_word_list(path)?);
     }
     let model = NeuralHash::load(&args.model, DeviceChoice::Cpu.resolve()?)?;
     for (word, bin) in words.iter().zip(model.hash_words(&words)) {

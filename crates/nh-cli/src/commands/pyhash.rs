@@ -7,7 +7,7 @@ use nh_metrics::PyStrHash;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// PYTHONHASHSEED (0..=4294967295); 0 is CPython's all-zero key.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = crate::numbers::seed, allow_negative_numbers = true)]
     seed: u64,
     /// Words to hash.
     #[arg(required = true)]

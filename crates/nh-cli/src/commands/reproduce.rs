@@ -25,7 +25,7 @@ pub struct Args {
     #[arg(long, default_value = "default")]
     profile: String,
     /// Seeds per panel (default: the experiment file's).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::numbers::count, allow_negative_numbers = true)]
     seeds: Option<usize>,
     /// cpu, cuda or auto.
     #[arg(long, default_value = "auto")]
@@ -40,7 +40,7 @@ pub struct Args {
     #[arg(long, default_value = "experiments")]
     experiments: PathBuf,
     /// (panel, seed) units trained at once (default: CPU cores; with --resume: the run's).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::numbers::count, allow_negative_numbers = true)]
     parallel: Option<usize>,
     /// No progress output (for scripts).
     #[arg(long)]
@@ -55,7 +55,7 @@ pub struct Args {
     )]
     resume: Option<PathBuf>,
     /// With --resume: train only this unit (its index in plan.json; a Slurm array task).
-    #[arg(long, requires = "resume", conflicts_with_all = ["finish", "slurm"])]
+    #[arg(long, requires = "resume", conflicts_with_all = ["finish", "slurm"], value_parser = crate::numbers::count, allow_negative_numbers = true)]
     unit: Option<usize>,
     /// With --resume: only the finish step (fails listing the units that are not done).
     #[arg(long, requires = "resume", conflicts_with = "slurm")]
@@ -71,13 +71,13 @@ pub struct Args {
     #[arg(long, requires = "slurm")]
     time: Option<String>,
     /// CPUs per array task (also each unit's libtorch threads).
-    #[arg(long, requires = "slurm", default_value_t = 1)]
+    #[arg(long, requires = "slurm", default_value_t = 1, value_parser = crate::numbers::count, allow_negative_numbers = true)]
     cpus_per_task: usize,
     /// GPUs per array task; above 0 the units train on CUDA.
-    #[arg(long, requires = "slurm", default_value_t = 0)]
+    #[arg(long, requires = "slurm", default_value_t = 0, value_parser = crate::numbers::count, allow_negative_numbers = true)]
     gpus_per_task: usize,
     /// At most K array tasks at once.
-    #[arg(long, requires = "slurm", value_name = "K")]
+    #[arg(long, requires = "slurm", value_name = "K", value_parser = crate::numbers::count, allow_negative_numbers = true)]
     max_parallel: Option<usize>,
     /// Slurm account.
     #[arg(long, requires = "slurm")]

@@ -10,8 +10,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use nh_agents::{CHECKPOINT_DIR, CheckpointEvery, Checkpointing, DeviceChoice};
 use nh_corpus::Corpus;
 use nh_exp::{
-    Algo, CorpusRecord, Existing, Origin, Panel, Schedule, TaskContext, git_commit, run_task,
-    save_model_into, write_file,
+    Algo, CorpusRecord, Existing, Origin, Panel, Schedule, TaskContext, git_commit,
+    read_params_file, run_task, save_model_into, write_file,
 };
 use serde::{Deserialize, Serialize};
 
@@ -22,10 +22,10 @@ pub struct Args {
     #[arg(long, value_parser = parse_algo, required_unless_present = "resume")]
     algo: Option<Algo>,
     /// Hash-table bins M.
-    #[arg(long, required_unless_present = "resume")]
+    #[arg(long, required_unless_present = "resume", value_parser = crate::numbers::count, allow_negative_numbers = true)]
     bins: Option<usize>,
     /// Words per episode N (ignored by supervised, which uses the corpus).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = crate::numbers::count, allow_negative_numbers = true)]
     words: usize,
     /// Train on one fixed seeded set of N words (memorization, the paper's Fig. 6).
     #[arg(long, conflicts_with = "pool")]
@@ -36,11 +36,12 @@ pub struct Args {
     /// Show the table occupancy to the policy (the paper's Fig. 5; no longer a hash function).
     #[arg(long)]
     occupancy: bool,
-    /// Training iterations (epochs for supervised); with --resume, the new total budget.
-    #[arg(long)]
+    /// Training iterations (epochs for supervised; default 100); with --resume, the new total
+    /// budget.
+    #[arg(long, value_parser = crate::numbers::count, allow_negative_numbers = true)]
     iterations: Option<usize>,
     /// Seed of every random choice.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = crate::numbers::seed, allow_negative_numbers = true)]
     seed: u64,
     /// cpu, cuda or auto.
     #[arg(long, default_value = "auto")]
@@ -54,7 +55,7 @@ pub struct Args {
     /// Stop after the first iteration that ends past this many seconds and save what was learned
     /// (the cross-entropy method: the network with the fewest collisions, and a checkpoint to
     /// continue from). Not for supervised.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::numbers::seconds, allow_negative_numbers = true)]
     max_seconds: Option<f64>,
     /// Write a checkpoint into the output folder every N iterations (`100`) or after a duration
     /// (`90s`, `15m`, `2h`); SIGTERM or Ctrl-C then stop with a checkpoint (exit status 75).
@@ -119,6 +120,32 @@ fn parse_every(s: &str) -> Result<CheckpointEvery, String> {
         .ok_or_else(bad)
 }
 
+/// Refuses, before any training, an output path the model could not be saved to: it must not
+/// exist (not even as a dangling link) and its parent must be an existing folder that takes a new
+/// entry (checked by creating `out` and removing it again).
+fn check_out_dir(out: &Path) -> Result<()> {
+    if out.symlink_metadata().is_ok() {
+        bail!(
+            "--out {}: already exists; `nh train` never overwrites a model",
+            out.display()
+        );
+    }
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        bail!(
+            "--out {}: the parent folder {} does not exist (or is not a folder); create it first",
+            out.display(),
+            parent.display()
+        );
+    }
+    std::fs::create_dir(out)
+        .and_then(|()| std::fs::remove_dir(out))
+        .with_context(|| format!("--out {}: cannot create the model folder", out.display()))
+}
+
 /// Trains (or continues a training), then writes the model directory and its metrics.
 pub fn run(args: &Args) -> Result<()> {
     let (job, out, resuming) = match &args.resume {
@@ -128,12 +155,7 @@ pub fn run(args: &Args) -> Result<()> {
                 .out
                 .clone()
                 .expect("clap requires --out without --resume");
-            if out.exists() {
-                bail!(
-                    "{} already exists; `nh train` never overwrites a model",
-                    out.display()
-                );
-            }
+            check_out_dir(&out)?;
             (new_job(args)?, out, false)
         }
     };
@@ -246,20 +268,12 @@ pub fn run(args: &Args) -> Result<()> {
 
 /// The job of a new training from the command line.
 fn new_job(args: &Args) -> Result<TrainJob> {
-    let params = match &args.params {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            toml::from_str(&text).with_context(|| format!("{}", path.display()))?
-        }
-        None => toml::Table::new(),
-    };
     let schedule = match (args.fixed, args.pool) {
         (true, _) => Schedule::Fixed,
         (false, Some(_)) => Schedule::Pool,
         (false, None) => Schedule::Sample,
     };
-    let panel = Panel {
+    let mut panel = Panel {
         id: "train".into(),
         label: "nh train".into(),
         origin: Origin::Ours,
@@ -270,13 +284,16 @@ fn new_job(args: &Args) -> Result<TrainJob> {
         pool: args.pool.unwrap_or(0),
         occupancy: args.occupancy,
         iterations: args.iterations.unwrap_or(100),
-        params,
+        params: toml::Table::new(),
         generalization: None,
         max_corpus: None,
     };
     panel
         .validate()
         .map_err(|m| anyhow::anyhow!("invalid options: {m}"))?;
+    if let Some(path) = &args.params {
+        panel.params = read_params_file(path, &panel)?;
+    }
     let corpus = Corpus::load(args.corpus.as_deref())?;
     Ok(TrainJob {
         panel,
