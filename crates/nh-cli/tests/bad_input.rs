@@ -209,6 +209,35 @@ fn train_args(extra: &[&str]) -> Vec<String> {
     args
 }
 
+/// Class 2: sizes that cannot be allocated are refused before any allocation, with the estimate,
+/// what is available and the key that sets the size (no abort, no capacity overflow).
+#[test]
+fn sizes_that_cannot_be_allocated_are_refused_before_work() {
+    let memory = ["needs about", "GB of memory", "available", "`bins`"];
+    let trains: [(&str, &[&str]); 3] = [
+        ("pg, 10^8 bins", &["--algo", "pg", "--bins", "100000000"]),
+        ("sac, 10^9 bins", &["--algo", "sac", "--bins", "1000000000"]),
+        (
+            "cem, usize::MAX bins",
+            &["--algo", "cem", "--fixed", "--bins", "18446744073709551615"],
+        ),
+    ];
+    let cases = trains.map(|(name, extra)| {
+        let mut refused = case(name, &[], &memory);
+        let mut args = strings(&["train", "--words", "10", "--device", "cpu"]);
+        args.extend(strings(extra));
+        args.extend(strings(&["--out", "model"]));
+        refused.args = args;
+        refused
+    });
+    refuse_all(cases.into(), |_| {});
+    let mut huge_figure = case("fig5 with 10^10 bins", &[], &memory);
+    huge_figure.args = reproduce_args(&["--device", "cpu"]);
+    refuse_all(vec![huge_figure], |s| {
+        s.fig5_with("bins = 100\n", "bins = 10000000000\n");
+    });
+}
+
 /// Class 1: names from experiment files (and `--profile`) become folder and file names only when
 /// they are plain names; the message names the file, the key and its line.
 #[test]

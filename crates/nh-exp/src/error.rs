@@ -94,6 +94,9 @@ pub enum Error {
         /// The units that are not done.
         missing: Vec<crate::finish::MissingUnit>,
     },
+    /// A training that cannot fit into this machine's memory, refused before allocating.
+    #[error("{0}")]
+    Memory(String),
     /// `sbatch` failed or is missing.
     #[error("`{command}`: {message}")]
     Slurm {

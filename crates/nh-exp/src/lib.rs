@@ -47,6 +47,7 @@
 mod config;
 mod error;
 mod finish;
+mod memory;
 mod metadata;
 mod names;
 mod params;
@@ -72,7 +73,7 @@ pub use error::{Error, Result};
 pub use finish::{FigureRun, METADATA_FILE, MissingUnit, finish, is_finished, missing_units};
 pub use metadata::{RunMetadata, SeedSeconds, git_commit, utc_stamps};
 pub use names::{MAX_NAME_LEN, name_problem};
-pub use params::read_params_file;
+pub use params::{check_memory, read_params_file};
 pub use plan::{CorpusRecord, PLAN_FILE, Plan, Unit};
 pub use reference::{Reference, python_reference};
 pub use replot::replot;

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use nh_agents::{AcConfig, CemConfig, PgConfig, SacConfig, SupervisedConfig};
+use nh_agents::{AcConfig, CemConfig, ModelConfig, PgConfig, SacConfig, SupervisedConfig};
 use serde::de::DeserializeOwned;
 
 use crate::config::{Algo, Panel};
@@ -106,6 +106,60 @@ pub(crate) fn check_learner_params(panel: &Panel) -> std::result::Result<(), Par
             },
             message: err.to_string(),
         })
+}
+
+/// The policy network and the rows of one update's forward pass of `panel`'s learner, for the
+/// memory estimate ([`crate::memory`]).
+pub(crate) fn learner_shape(
+    panel: &Panel,
+) -> std::result::Result<(ModelConfig, f64), ParamsProblem> {
+    let (params, iterations) = (&panel.params, panel.iterations);
+    let words = panel.words as f64;
+    Ok(match panel.algo {
+        Algo::Pg => {
+            let c: PgConfig = config_from_params(params, iterations, "iterations")?;
+            (c.model, c.episodes_per_update as f64 * words)
+        }
+        Algo::Ac => {
+            let c: AcConfig = config_from_params(params, iterations, "iterations")?;
+            (c.model, c.episodes_per_update as f64 * words)
+        }
+        Algo::Sac => {
+            let c: SacConfig = config_from_params(params, iterations, "iterations")?;
+            (c.model, (c.batch_size as f64).max(words))
+        }
+        Algo::Cem => {
+            let c: CemConfig = config_from_params(params, iterations, "iterations")?;
+            (c.model, c.batch_size.map_or(words, |b| b as f64))
+        }
+        Algo::Supervised => {
+            let c: SupervisedConfig = config_from_params(params, iterations, "epochs")?;
+            (c.model, c.batch_size as f64)
+        }
+    })
+}
+
+/// Refuses a training of `panel` that cannot fit into this machine's available memory (on the
+/// CPU), estimated from its configuration before anything is allocated.
+///
+/// # Errors
+/// [`Error::Memory`] with the estimate, what is available and the keys that set the size.
+pub fn check_memory(panel: &Panel) -> Result<()> {
+    let Some(available) = crate::memory::available_memory() else {
+        return Ok(());
+    };
+    let (model, rows) = learner_shape(panel).map_err(|problem| Error::Memory(problem.message))?;
+    let need = crate::memory::training_need(
+        panel,
+        &crate::memory::LearnerShape {
+            model: &model,
+            rows,
+        },
+    );
+    match crate::memory::refusal(panel, &need, available) {
+        Some(message) => Err(Error::Memory(message)),
+        None => Ok(()),
+    }
 }
 
 /// The learner's config from `params` with the iteration budget `iterations` under `budget_key`:

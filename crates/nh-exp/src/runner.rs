@@ -116,8 +116,13 @@ pub fn reproduce(
     progress: &dyn Progress,
 ) -> Result<Vec<FigureRun>> {
     let experiments = load_experiments(figures, opts)?;
-    // A device that is not there is an error before any work.
-    opts.device.resolve().map_err(Error::Device)?;
+    // A device that is not there, or a panel too large for this machine, is an error before any
+    // work.
+    if opts.device.resolve().map_err(Error::Device)? == nh_agents::Device::Cpu {
+        for (exp, _) in &experiments {
+            exp.panel.iter().try_for_each(crate::params::check_memory)?;
+        }
+    }
     let corpus = Corpus::load(opts.corpus.as_deref())?;
     let cores = available_cores();
     let mut runs = Vec::new();

@@ -51,6 +51,9 @@ pub fn run_task(
     seed: u64,
     on_iteration: &mut dyn FnMut(usize),
 ) -> Result<(TaskOutput, NeuralHash)> {
+    if ctx.device == Device::Cpu {
+        crate::params::check_memory(panel)?;
+    }
     let started = Instant::now();
     let agent_err = |source| Error::Agent {
         panel: panel.id.clone(),

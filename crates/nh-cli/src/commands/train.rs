@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use nh_agents::{CHECKPOINT_DIR, CheckpointEvery, Checkpointing, DeviceChoice};
 use nh_corpus::Corpus;
 use nh_exp::{
-    Algo, CorpusRecord, Existing, Origin, Panel, Schedule, TaskContext, git_commit,
+    Algo, CorpusRecord, Existing, Origin, Panel, Schedule, TaskContext, check_memory, git_commit,
     read_params_file, run_task, save_model_into, write_file,
 };
 use serde::{Deserialize, Serialize};
@@ -190,6 +190,10 @@ pub fn run(args: &Args) -> Result<()> {
         Corpus::load(args.corpus.as_deref())?
     };
     let device = job.device.resolve()?;
+    if device == nh_agents::Device::Cpu {
+        // Before the output folder exists: a size that cannot fit leaves nothing behind.
+        check_memory(panel)?;
+    }
     if !resuming {
         std::fs::create_dir(&out).with_context(|| format!("creating {}", out.display()))?;
         write_file(&out.join(JOB_FILE), &job_json(&job)?, Existing::Refuse)?;
