@@ -218,7 +218,7 @@ pub(crate) fn write_model(
     if dir.exists() && !target_is_empty_dir {
         return Err(Error::ModelDirExists(dir.to_path_buf()));
     }
-    let weights = serialize_weights(parameters)
+    let weights = serialize_weights(parameters, &function_digest(&metadata))
         .map_err(|e| Error::invalid_model(dir, format!("serializing weights: {e}")))?;
     metadata.weights = WeightsRecord {
         file: WEIGHTS_FILE.to_owned(),
@@ -314,7 +314,24 @@ pub(crate) fn read_model(dir: &Path) -> Result<(ModelMetadata, Parameters)> {
     }
     let parameters = parse_weights(&weights, &arch.net_spec())
         .map_err(|reason| Error::invalid_model(&weights_path, reason))?;
+    check_function_digest(&weights, &metadata, &meta_path)?;
     Ok((metadata, parameters))
+}
+
+/// Checks that `metadata.json`'s architecture and encoder are the ones the weights were saved
+/// with (models saved before the digest existed have none and load as before).
+fn check_function_digest(weights: &[u8], metadata: &ModelMetadata, meta_path: &Path) -> Result<()> {
+    let recorded = SafeTensors::read_metadata(weights)
+        .ok()
+        .and_then(|(_, header)| header.metadata().as_ref()?.get(FUNCTION_KEY).cloned());
+    match recorded {
+        Some(recorded) if recorded != function_digest(metadata) => Err(Error::invalid_model(
+            meta_path,
+            "its architecture or encoder (alphabet, max_len) is not the one the weights were \
+             saved with: the file was edited after saving; restore it, or train again",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Checks a safetensors buffer against the expected parameter shapes and decodes it.
@@ -362,9 +379,23 @@ fn parse_weights(bytes: &[u8], spec: &NetSpec) -> std::result::Result<Parameters
     Ok(parameters)
 }
 
-/// The safetensors encoding of the parameters (little-endian f32).
+/// The header key of the weights file that holds [`function_digest`].
+const FUNCTION_KEY: &str = "function_sha256";
+
+/// SHA-256 of what, besides the weights, decides which bin a word gets: the architecture and the
+/// encoder (alphabet and length). Stored in the weights file's header, which `metadata.json`
+/// checksums, so that an edited alphabet or shape in `metadata.json` is caught on load.
+fn function_digest(metadata: &ModelMetadata) -> String {
+    let json = serde_json::to_vec(&(&metadata.architecture, &metadata.encoder))
+        .expect("architecture and encoder serialize to JSON");
+    sha256_hex(&json)
+}
+
+/// The safetensors encoding of the parameters (little-endian f32), with the format and the
+/// function digest in its header.
 fn serialize_weights(
     parameters: &[(String, Vec<usize>, Vec<f32>)],
+    function: &str,
 ) -> std::result::Result<Vec<u8>, safetensors::SafeTensorError> {
     let bytes: Vec<Vec<u8>> = parameters
         .iter()
@@ -380,7 +411,10 @@ fn serialize_weights(
             ))
         })
         .collect::<std::result::Result<Vec<_>, safetensors::SafeTensorError>>()?;
-    let info = std::collections::HashMap::from([("format".to_owned(), MODEL_FORMAT.to_owned())]);
+    let info = std::collections::HashMap::from([
+        ("format".to_owned(), MODEL_FORMAT.to_owned()),
+        (FUNCTION_KEY.to_owned(), function.to_owned()),
+    ]);
     safetensors::serialize(views, Some(info))
 }
 

@@ -209,7 +209,7 @@ fn metadata_problems_name_the_field() {
     let cases = [
         ("format_version", "/format_version", serde_json::json!(99)),
         ("colour", "/architecture/colour", serde_json::json!("blue")),
-        ("vocab_size", "/encoder/max_len", serde_json::json!(5)),
+        ("max_len", "/encoder/max_len", serde_json::json!(5)),
         (
             "git_commit",
             "/provenance/git_commit",
@@ -235,4 +235,29 @@ fn metadata_problems_name_the_field() {
         NeuralHash::load(&missing, Device::Cpu),
         Err(Error::Io { .. })
     ));
+}
+
+#[test]
+fn an_edited_alphabet_is_caught_although_the_weights_are_intact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    saved_small_model(&dir);
+    let before = NeuralHash::load(&dir, Device::Cpu).unwrap();
+    assert!(before.architecture().bins > 0);
+    // Swap two characters of the alphabet: same size, same shapes, another function.
+    edit_metadata(&dir, |json| {
+        let alphabet = json.pointer_mut("/encoder/alphabet").unwrap();
+        let text = serde_json::to_string(alphabet).unwrap();
+        let swapped = text
+            .replacen('a', "\u{1}", 1)
+            .replacen('b', "a", 1)
+            .replacen('\u{1}', "b", 1);
+        assert_ne!(text, swapped, "the alphabet has an a and a b: {text}");
+        *alphabet = serde_json::from_str(&swapped).unwrap();
+    });
+    let err = load_error(&dir);
+    assert!(
+        err.contains("edited after saving") && err.contains(METADATA_FILE),
+        "{err}"
+    );
 }
