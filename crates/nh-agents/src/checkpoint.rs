@@ -391,8 +391,8 @@ fn function_digest(metadata: &ModelMetadata) -> String {
     sha256_hex(&json)
 }
 
-/// The safetensors encoding of the parameters (little-endian f32), with the format and the
-/// function digest in its header.
+/// The safetensors encoding of the parameters (little-endian f32), with the function digest in its
+/// header.
 fn serialize_weights(
     parameters: &[(String, Vec<usize>, Vec<f32>)],
     function: &str,
@@ -411,10 +411,9 @@ fn serialize_weights(
             ))
         })
         .collect::<std::result::Result<Vec<_>, safetensors::SafeTensorError>>()?;
-    let info = std::collections::HashMap::from([
-        ("format".to_owned(), MODEL_FORMAT.to_owned()),
-        (FUNCTION_KEY.to_owned(), function.to_owned()),
-    ]);
+    // One entry only: safetensors writes the header map in hash-map order, and a model file must be
+    // the same bytes every time (the format itself is named in metadata.json).
+    let info = std::collections::HashMap::from([(FUNCTION_KEY.to_owned(), function.to_owned())]);
     safetensors::serialize(views, Some(info))
 }
 
