@@ -364,11 +364,7 @@ fn parse_weights(bytes: &[u8], spec: &NetSpec) -> std::result::Result<Parameters
                 view.shape()
             ));
         }
-        let values: Vec<f32> = view
-            .data()
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
+        let values = f32_values(&view);
         if let Some(i) = values.iter().position(|v| !v.is_finite()) {
             return Err(format!(
                 "tensor `{name}` holds a non-finite value at flat index {i}"
@@ -397,11 +393,23 @@ fn serialize_weights(
     parameters: &[(String, Vec<usize>, Vec<f32>)],
     function: &str,
 ) -> std::result::Result<Vec<u8>, safetensors::SafeTensorError> {
-    let bytes: Vec<Vec<u8>> = parameters
+    // One entry only: safetensors writes the header map in hash-map order, and a model file must be
+    // the same bytes every time (the format itself is named in metadata.json).
+    let info = std::collections::HashMap::from([(FUNCTION_KEY.to_owned(), function.to_owned())]);
+    f32_safetensors(parameters, Some(info))
+}
+
+/// Named f32 tensors as a safetensors file (little-endian), with an optional header map: the one
+/// encoder of model weights and training checkpoints.
+pub(crate) fn f32_safetensors(
+    tensors: &[(String, Vec<usize>, Vec<f32>)],
+    header: Option<std::collections::HashMap<String, String>>,
+) -> std::result::Result<Vec<u8>, safetensors::SafeTensorError> {
+    let bytes: Vec<Vec<u8>> = tensors
         .iter()
         .map(|(_, _, values)| values.iter().flat_map(|v| v.to_le_bytes()).collect())
         .collect();
-    let views = parameters
+    let views = tensors
         .iter()
         .zip(&bytes)
         .map(|((name, shape, _), data)| {
@@ -411,10 +419,16 @@ fn serialize_weights(
             ))
         })
         .collect::<std::result::Result<Vec<_>, safetensors::SafeTensorError>>()?;
-    // One entry only: safetensors writes the header map in hash-map order, and a model file must be
-    // the same bytes every time (the format itself is named in metadata.json).
-    let info = std::collections::HashMap::from([(FUNCTION_KEY.to_owned(), function.to_owned())]);
-    safetensors::serialize(views, Some(info))
+    safetensors::serialize(views, header)
+}
+
+/// The values of a little-endian f32 tensor: the one decoder of model weights and training
+/// checkpoints (the caller checks the dtype).
+pub(crate) fn f32_values(view: &safetensors::tensor::TensorView<'_>) -> Vec<f32> {
+    view.data()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
 }
 
 /// Lowercase hex SHA-256 of `bytes`.
@@ -445,7 +459,8 @@ fn temporary_sibling(dir: &Path) -> Result<PathBuf> {
 }
 
 /// Writes a file and flushes it to disk.
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Writes `bytes` to the new file `path` and syncs it to disk.
+pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut file = fs::File::create(path).map_err(|e| Error::io(path, e))?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())

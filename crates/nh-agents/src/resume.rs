@@ -7,18 +7,17 @@
 //! temporary folder and moved into place only when complete; the previous one is removed after.
 
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use rand_chacha::ChaCha8Rng;
-use safetensors::{Dtype, SafeTensors, tensor::TensorView};
+use safetensors::{Dtype, SafeTensors};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::Parameters;
+use crate::checkpoint::{Parameters, f32_safetensors, f32_values, sha256_hex, write_synced};
 use crate::{CpuKernels, Error, Result};
 
 /// The checkpoint's folder name inside the output folder.
@@ -213,13 +212,13 @@ pub(crate) fn write_checkpoint<S: Serialize>(
         .dir
         .join(format!(".{CHECKPOINT_DIR}.tmp-{}", std::process::id()));
     let old = checkpointing.dir.join(format!(".{CHECKPOINT_DIR}.old"));
-    let tensor_bytes = serialize(tensors)
+    let tensor_bytes = f32_safetensors(tensors, None)
         .map_err(|e| Error::invalid_model(&temp, format!("serializing the checkpoint: {e}")))?;
     let file = StateFile {
         format: FORMAT.to_owned(),
         format_version: FORMAT_VERSION,
         identity: identity.clone(),
-        tensors_sha256: crate::checkpoint::sha256_hex(&tensor_bytes),
+        tensors_sha256: sha256_hex(&tensor_bytes),
         state,
     };
     let json = serde_json::to_vec_pretty(&file)
@@ -299,37 +298,13 @@ pub(crate) fn read_checkpoint<S: DeserializeOwned>(
     }
     let tensors_path = dir.join(TENSORS_FILE);
     let tensor_bytes = fs::read(&tensors_path).map_err(|e| Error::io(&tensors_path, e))?;
-    if crate::checkpoint::sha256_hex(&tensor_bytes) != file.tensors_sha256 {
+    if sha256_hex(&tensor_bytes) != file.tensors_sha256 {
         return Err(bad(format!(
             "{TENSORS_FILE} does not match the SHA-256 in {STATE_FILE} (corrupted or replaced)"
         )));
     }
     let tensors = deserialize(&tensor_bytes).map_err(|e| bad(format!("{TENSORS_FILE}: {e}")))?;
     Ok((file.state, tensors))
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut file = fs::File::create(path).map_err(|e| Error::io(path, e))?;
-    file.write_all(bytes).map_err(|e| Error::io(path, e))?;
-    file.sync_all().map_err(|e| Error::io(path, e))
-}
-
-fn serialize(tensors: &NamedValues) -> std::result::Result<Vec<u8>, safetensors::SafeTensorError> {
-    let bytes: Vec<Vec<u8>> = tensors
-        .iter()
-        .map(|(_, _, values)| values.iter().flat_map(|v| v.to_le_bytes()).collect())
-        .collect();
-    let views = tensors
-        .iter()
-        .zip(&bytes)
-        .map(|((name, shape, _), data)| {
-            Ok((
-                name.as_str(),
-                TensorView::new(Dtype::F32, shape.clone(), data)?,
-            ))
-        })
-        .collect::<std::result::Result<Vec<_>, safetensors::SafeTensorError>>()?;
-    safetensors::serialize(views, None)
 }
 
 fn deserialize(bytes: &[u8]) -> std::result::Result<Parameters, String> {
@@ -341,12 +316,7 @@ fn deserialize(bytes: &[u8]) -> std::result::Result<Parameters, String> {
             if view.dtype() != Dtype::F32 {
                 return Err(format!("`{name}` is {:?}, expected F32", view.dtype()));
             }
-            let values = view
-                .data()
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect();
-            Ok((name, (view.shape().to_vec(), values)))
+            Ok((name, (view.shape().to_vec(), f32_values(&view))))
         })
         .collect()
 }
