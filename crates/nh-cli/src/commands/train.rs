@@ -148,7 +148,7 @@ fn check_out_dir(out: &Path) -> Result<()> {
 
 /// Trains (or continues a training), then writes the model directory and its metrics.
 pub fn run(args: &Args) -> Result<()> {
-    let (job, out, resuming) = match &args.resume {
+    let ((job, corpus), out, resuming) = match &args.resume {
         Some(out) => (resumed_job(args, out)?, out.clone(), true),
         None => {
             let out = args
@@ -179,16 +179,6 @@ pub fn run(args: &Args) -> Result<()> {
              cross-entropy method (--algo cem) only so far"
         );
     }
-    let corpus = if resuming {
-        job.corpus.load(&out.join(JOB_FILE)).with_context(|| {
-            format!(
-                "loading the corpus recorded in {}",
-                out.join(JOB_FILE).display()
-            )
-        })?
-    } else {
-        Corpus::load(args.corpus.as_deref())?
-    };
     let device = job.device.resolve()?;
     if device == nh_agents::Device::Cpu {
         // Before the output folder exists: a size that cannot fit leaves nothing behind.
@@ -270,8 +260,8 @@ pub fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// The job of a new training from the command line.
-fn new_job(args: &Args) -> Result<TrainJob> {
+/// The job of a new training from the command line, and its corpus.
+fn new_job(args: &Args) -> Result<(TrainJob, Corpus)> {
     let schedule = match (args.fixed, args.pool) {
         (true, _) => Schedule::Fixed,
         (false, Some(_)) => Schedule::Pool,
@@ -299,17 +289,19 @@ fn new_job(args: &Args) -> Result<TrainJob> {
         panel.params = read_params_file(path, &panel)?;
     }
     let corpus = Corpus::load(args.corpus.as_deref())?;
-    Ok(TrainJob {
+    let job = TrainJob {
         panel,
         seed: args.seed,
         device: args.device,
         corpus: CorpusRecord::of(&corpus),
         commit: git_commit(&std::env::current_dir()?),
-    })
+    };
+    Ok((job, corpus))
 }
 
-/// The job recorded in `out/train.json`, with a new iteration budget if given.
-fn resumed_job(args: &Args, out: &Path) -> Result<TrainJob> {
+/// The job recorded in `out/train.json`, with a new iteration budget if given, and the corpus it
+/// recorded (checked against its SHA-256).
+fn resumed_job(args: &Args, out: &Path) -> Result<(TrainJob, Corpus)> {
     let path = out.join(JOB_FILE);
     let text = std::fs::read_to_string(&path).with_context(|| {
         format!(
@@ -323,7 +315,11 @@ fn resumed_job(args: &Args, out: &Path) -> Result<TrainJob> {
     if let Some(iterations) = args.iterations {
         job.panel.iterations = iterations;
     }
-    Ok(job)
+    let corpus = job
+        .corpus
+        .load(&path)
+        .with_context(|| format!("loading the corpus recorded in {}", path.display()))?;
+    Ok((job, corpus))
 }
 
 fn job_json(job: &TrainJob) -> Result<Vec<u8>> {
