@@ -46,7 +46,7 @@ pub fn train_actor_critic(
     )?;
     let mut actor_opt = adam(actor.var_store(), config.actor_learning_rate, None)?;
     let mut critic_opt = adam(critic.var_store(), config.critic_learning_rate, None)?;
-    let mut collector = Collector::new(setup, config.episodes_per_update)?;
+    let mut collector = Collector::new(setup, config.episodes_per_update, actor.spec().word_key())?;
     let mut actions_rng = rng(setup.seed, Stream::Actions);
     log_start("ac", setup, config.iterations);
     let clock = Clock::start();

@@ -155,6 +155,7 @@ mod tests {
             hidden: vec![3],
             outputs: 4,
             factors: None,
+            key: None,
         };
         Net::init(spec, Device::Cpu, &mut ChaCha8Rng::seed_from_u64(seed)).unwrap()
     }
@@ -186,6 +187,7 @@ mod tests {
             ids: tch::Tensor::from_slice(&[0i64, 1, 2, 3]),
             offsets: tch::Tensor::from_slice(&[0i64, 2]),
             occupancy: None,
+            shifts: None,
         };
         for _ in 0..3 {
             optimizer.backward_step(&second.forward(&input).square().sum(tch::Kind::Float));

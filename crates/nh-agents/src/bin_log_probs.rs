@@ -133,12 +133,14 @@ mod tests {
             hidden: vec![8],
             outputs: 6,
             factors: Some((2, 3)),
+            key: None,
         };
         let net = Net::init(spec, Device::Cpu, &mut ChaCha8Rng::seed_from_u64(4)).unwrap();
         let input = NetInput {
             ids: Tensor::from_slice(&[0i64, 1, 2, 3, 4, 0]),
             offsets: Tensor::from_slice(&[0i64, 2, 4]),
             occupancy: None,
+            shifts: None,
         };
         (net, input)
     }

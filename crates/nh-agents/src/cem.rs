@@ -76,7 +76,7 @@ pub fn train_cem(
         &mut rng(setup.seed, Stream::PolicyInit),
     )?;
     let mut optimizer = Adam::new(policy.var_store(), config.learning_rate);
-    let ids = WordIds::new(setup.encoder, setup.words);
+    let ids = WordIds::new(setup.encoder, setup.words, policy.spec().word_key());
     let n = ids.len();
     let mut best = BestSoFar::new(&policy, &optimizer, config, n)?;
     let batch = config.batch_size.unwrap_or(n).min(n);

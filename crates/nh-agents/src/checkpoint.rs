@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::device::device_name;
+use crate::key::HeadKey;
 use crate::net::NetSpec;
 use crate::{Error, Result};
 
@@ -44,6 +45,9 @@ pub struct Architecture {
     /// (M1, M2) of a factorized output head; absent for the paper's full head.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factors: Option<(usize, usize)>,
+    /// The key of a keyed output head (see [`HeadKey`]); absent for a plain head.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<HeadKey>,
     /// Rows of the first-layer table (the encoder's vocabulary, padding included).
     pub vocab_size: usize,
     /// The padding id, whose table row is zero.
@@ -68,6 +72,7 @@ impl Architecture {
             hidden: self.hidden.clone(),
             outputs: self.bins,
             factors: self.factors,
+            key: self.key,
         }
     }
 }
@@ -327,8 +332,8 @@ fn check_function_digest(weights: &[u8], metadata: &ModelMetadata, meta_path: &P
     match recorded {
         Some(recorded) if recorded != function_digest(metadata) => Err(Error::invalid_model(
             meta_path,
-            "its architecture or encoder (alphabet, max_len) is not the one the weights were \
-             saved with: the file was edited after saving; restore it, or train again",
+            "its architecture (layers, head, key) or encoder (alphabet, max_len) is not the \
+             one the weights were saved with: the file was edited after saving; restore it, or train again",
         )),
         _ => Ok(()),
     }

@@ -19,6 +19,10 @@ pub struct ModelConfig {
     /// Rows M1 of a factorized head (it must divide the bins M); unset = the divisor of M
     /// nearest sqrt(M). Only with `head = "factorized"`.
     pub factor_rows: Option<usize>,
+    /// Key the output head (our addition): a seeded xxh3 of the word shifts the network's choice
+    /// cyclically, bin = (label + h(w)) mod M (per head for a factorized head), so the trained
+    /// hash is perfect on its words and a random function on every other word.
+    pub keyed: bool,
 }
 
 /// How the policy's last layer turns the last hidden layer into a distribution over M bins.
@@ -47,6 +51,7 @@ impl ModelConfig {
             hidden,
             head: OutputHead::Full,
             factor_rows: None,
+            keyed: false,
         }
     }
 
@@ -54,6 +59,14 @@ impl ModelConfig {
     pub fn factorized(self) -> ModelConfig {
         ModelConfig {
             head: OutputHead::Factorized,
+            ..self
+        }
+    }
+
+    /// The same MLP with a keyed output head.
+    pub fn with_keyed_head(self) -> ModelConfig {
+        ModelConfig {
+            keyed: true,
             ..self
         }
     }

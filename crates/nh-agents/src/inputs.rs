@@ -1,32 +1,52 @@
 //! Words as network inputs: the non-padding ids of nh-encode's `IndexEncoder`, ready for the
-//! embedding-bag first layer.
+//! embedding-bag first layer, and a keyed head's per-word shifts.
 
 use nh_encode::IndexEncoder;
 use tch::{Device, Tensor};
 
+use crate::key::WordKey;
 use crate::net::NetInput;
 
-/// The ids of a list of words, concatenated, with the start of each word.
+/// The ids of a list of words, concatenated, with the start of each word, and each word's shifts
+/// when they are for a keyed network.
 #[derive(Debug, Clone)]
 pub(crate) struct WordIds {
     ids: Vec<i64>,
     starts: Vec<usize>,
+    /// `shift_width` values per word; empty for an unkeyed network.
+    shifts: Vec<i64>,
+    shift_width: usize,
 }
 
 impl WordIds {
-    /// Encodes `words` once; padding ids are dropped (their table row is zero anyway).
-    pub fn new<S: AsRef<str>>(encoder: &IndexEncoder, words: &[S]) -> WordIds {
+    /// Encodes `words` once for a network whose word key is `key` (`None`: unkeyed); padding ids
+    /// are dropped (their table row is zero anyway).
+    pub fn new<S: AsRef<str>>(
+        encoder: &IndexEncoder,
+        words: &[S],
+        key: Option<WordKey>,
+    ) -> WordIds {
         let pad = encoder.pad_id();
         let mut buffer = vec![0i64; encoder.ids_len()];
         let mut ids = Vec::with_capacity(words.len() * 8);
         let mut starts = Vec::with_capacity(words.len() + 1);
+        let shift_width = key.map_or(0, |key| key.width());
+        let mut shifts = Vec::with_capacity(words.len() * shift_width);
         starts.push(0);
         for word in words {
             encoder.ids_into(word.as_ref(), &mut buffer);
             ids.extend(buffer.iter().copied().filter(|&id| id != pad));
             starts.push(ids.len());
+            if let Some(key) = key {
+                key.push_shifts(word.as_ref(), &mut shifts);
+            }
         }
-        WordIds { ids, starts }
+        WordIds {
+            ids,
+            starts,
+            shifts,
+            shift_width,
+        }
     }
 
     /// Number of words.
@@ -38,14 +58,18 @@ impl WordIds {
     pub fn input(&self, rows: &[usize], device: Device) -> NetInput {
         let mut ids = Vec::with_capacity(rows.len() * 8);
         let mut offsets = Vec::with_capacity(rows.len());
+        let width = self.shift_width;
+        let mut shifts = Vec::with_capacity(rows.len() * width);
         for &row in rows {
             offsets.push(ids.len() as i64);
             ids.extend_from_slice(&self.ids[self.starts[row]..self.starts[row + 1]]);
+            shifts.extend_from_slice(&self.shifts[row * width..(row + 1) * width]);
         }
         NetInput {
             ids: to_device(&ids, device),
             offsets: to_device(&offsets, device),
             occupancy: None,
+            shifts: self.shift_tensor(&shifts, device),
         }
     }
 
@@ -59,7 +83,14 @@ impl WordIds {
             ids: to_device(&self.ids, device),
             offsets: to_device(&offsets, device),
             occupancy: None,
+            shifts: self.shift_tensor(&self.shifts, device),
         }
+    }
+
+    /// Shifts as a (words x width) tensor on `device`; `None` when unkeyed.
+    fn shift_tensor(&self, shifts: &[i64], device: Device) -> Option<Tensor> {
+        (self.shift_width > 0)
+            .then(|| to_device(shifts, device).reshape([-1, self.shift_width as i64]))
     }
 }
 
@@ -90,6 +121,7 @@ mod tests {
             hidden: vec![16, 8],
             outputs: 5,
             factors: None,
+            key: None,
         };
         let net = Net::init(
             spec,
@@ -97,7 +129,7 @@ mod tests {
             &mut rand_chacha::ChaCha8Rng::seed_from_u64(5),
         )
         .unwrap();
-        let bag = net.forward(&WordIds::new(&index, &words).all(Device::Cpu));
+        let bag = net.forward(&WordIds::new(&index, &words, None).all(Device::Cpu));
 
         let dim = one_hot.dim();
         let mut dense = vec![0f32; words.len() * dim];
@@ -120,7 +152,7 @@ mod tests {
     #[test]
     fn batches_select_rows_in_order() {
         let index = IndexEncoder::new(Alphabet::lowercase(), 4).unwrap();
-        let ids = WordIds::new(&index, &["ab", "c", "defgh"]);
+        let ids = WordIds::new(&index, &["ab", "c", "defgh"], None);
         assert_eq!(ids.len(), 3);
         let input = ids.input(&[2, 0, 2], Device::Cpu);
         assert_eq!(Vec::<i64>::try_from(&input.offsets).unwrap(), vec![0, 4, 6]);

@@ -50,6 +50,11 @@
 //!   libtorch build, thread count and [`CpuKernels`] (processor type and kernel variables); on
 //!   another processor type libtorch's kernels round differently and trajectories diverge, so
 //!   runs and models record [`CpuKernels`].
+//! - **Keyed head** (`[model] keyed = true`, our addition). A seeded xxh3 of the word shifts the
+//!   network's choice cyclically, bin = (label + h(w)) mod M (each head's label for a factorized
+//!   head). Learners see the same softmax relabelled per word, so they train it unchanged; on
+//!   words it never trained on, the bin is uniform whatever the network outputs. The key
+//!   ([`HeadKey`]) is drawn from the training seed and stored in the model.
 //! - **Models on disk.** A directory with `metadata.json` (architecture, alphabet, max_len,
 //!   training config, corpus SHA-256, git commit, libtorch and CPU facts, weights SHA-256) and `model.safetensors`,
 //!   written atomically, never over an existing model; loading checks everything and names the
@@ -68,6 +73,7 @@ mod cpu;
 mod device;
 mod error;
 mod inputs;
+mod key;
 mod learner;
 mod metrics;
 mod net;
@@ -98,6 +104,7 @@ pub use device::{
     DeviceChoice, LIBTORCH_VERSION, LibtorchInfo, device_name, libtorch_info, set_libtorch_threads,
 };
 pub use error::{Error, Result};
+pub use key::{HeadKey, KeyHash};
 pub use learner::Learner;
 pub use metrics::{EpochMetrics, IterationMetrics};
 pub use neural_hash::{DEFAULT_HASH_BATCH, NeuralHash};

@@ -20,7 +20,8 @@ use rand::Rng;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
-use crate::sampling::argmax_rows;
+use crate::key::{HeadKey, WordKey, labels_to_bins, shift_labels};
+use crate::sampling::to_indices;
 use crate::{Error, Result};
 
 /// Shapes of one network: inputs, hidden widths and outputs.
@@ -38,6 +39,9 @@ pub(crate) struct NetSpec {
     pub outputs: usize,
     /// (M1, M2) with M1 x M2 = `outputs` for a factorized head; `None` for a full one.
     pub factors: Option<(usize, usize)>,
+    /// The key of a keyed head (its outputs are labels, shifted per word into bins); `None` for
+    /// a plain head, and always for critics and Q networks.
+    pub key: Option<HeadKey>,
 }
 
 impl NetSpec {
@@ -58,7 +62,14 @@ impl NetSpec {
             hidden: hidden.to_vec(),
             outputs,
             factors,
+            key: None,
         }
+    }
+
+    /// The key bound to this head's shape, for turning words into shifts; `None` when unkeyed.
+    pub fn word_key(&self) -> Option<WordKey> {
+        self.key
+            .map(|key| WordKey::new(key, self.outputs, self.factors))
     }
 
     /// Widths of every layer's output, the output layer last.
@@ -149,6 +160,9 @@ pub(crate) struct NetInput {
     pub offsets: Tensor,
     /// Occupancy features, (words x occupancy width), for occupancy networks only.
     pub occupancy: Option<Tensor>,
+    /// Each word's shifts (words x 1 for a full head, words x 2 for a factorized one, int64), for
+    /// keyed networks only.
+    pub shifts: Option<Tensor>,
 }
 
 /// An MLP whose parameters live in their own [`VarStore`] (so each network has its own optimizer).
@@ -249,10 +263,17 @@ impl Net {
         self.vs.device()
     }
 
-    /// Output logits (or values) over the `outputs`, one row per input word.
+    /// Output logits (or values) over the `outputs`, one row per input word. A keyed head's
+    /// logits are relabelled into bins: bin b gets the logit of label (b - shift) mod M.
     pub fn forward(&self, input: &NetInput) -> Tensor {
         match self.factor_logits(input) {
-            None => self.last_layer(input),
+            None => {
+                let logits = self.last_layer(input);
+                match self.shifts(input) {
+                    Some(shifts) => labels_to_bins(&logits, shifts),
+                    None => logits,
+                }
+            }
             Some((row_logits, col_logits)) => {
                 let bins = self.spec.outputs as i64;
                 (row_logits.unsqueeze(2) + col_logits.unsqueeze(1)).reshape([-1, bins])
@@ -260,26 +281,55 @@ impl Net {
         }
     }
 
-    /// The highest-scoring output of each row (the first one on ties), as `forward`'s argmax.
-    /// A factorized head combines its two argmaxes without building the M logits.
+    /// Each word's bin of highest score. The first label of highest score is taken (per head
+    /// for a factorized head) and, for a keyed head, shifted into its bin; this never builds the
+    /// M logits of a factorized head nor relabels a full head's.
     pub fn greedy(&self, input: &NetInput) -> Vec<usize> {
-        match self.factor_logits(input) {
-            None => argmax_rows(&self.last_layer(input)),
-            Some((row_logits, col_logits)) => {
-                let cols = col_logits.size()[1] as usize;
-                argmax_rows(&row_logits)
-                    .into_iter()
-                    .zip(argmax_rows(&col_logits))
-                    .map(|(a, b)| a * cols + b)
-                    .collect()
+        let last = self.last_layer(input);
+        let shifts = self.shifts(input);
+        let shifted = |labels: Tensor, column: i64, modulus: usize| match shifts {
+            Some(shifts) => shift_labels(&labels, &shifts.narrow(1, column, 1), modulus as i64),
+            None => labels,
+        };
+        let bins = match self.spec.factors {
+            None => shifted(last.argmax(-1, false), 0, self.spec.outputs),
+            Some((rows, cols)) => {
+                let (row_logits, col_logits) = split_factors(&last, rows, cols);
+                let a = shifted(row_logits.argmax(-1, false), 0, rows);
+                let b = shifted(col_logits.argmax(-1, false), 1, cols);
+                a * cols as i64 + b
             }
-        }
+        };
+        to_indices(&bins)
     }
 
-    /// The row-head and column-head logits of a factorized head; `None` for a full head.
+    /// The row-head and column-head logits of a factorized head (relabelled into rows and
+    /// columns for a keyed head); `None` for a full head.
     pub fn factor_logits(&self, input: &NetInput) -> Option<(Tensor, Tensor)> {
         let (rows, cols) = self.spec.factors?;
-        Some(split_factors(&self.last_layer(input), rows, cols))
+        let (row_logits, col_logits) = split_factors(&self.last_layer(input), rows, cols);
+        Some(match self.shifts(input) {
+            Some(shifts) => (
+                labels_to_bins(&row_logits, &shifts.narrow(1, 0, 1)),
+                labels_to_bins(&col_logits, &shifts.narrow(1, 1, 1)),
+            ),
+            None => (row_logits, col_logits),
+        })
+    }
+
+    /// The words' shifts when this head is keyed.
+    ///
+    /// # Panics
+    /// When a keyed network is given an input without shifts (a caller bug: inputs come from
+    /// `WordIds` built with the network's word key).
+    fn shifts<'a>(&self, input: &'a NetInput) -> Option<&'a Tensor> {
+        self.spec.key?;
+        Some(
+            input
+                .shifts
+                .as_ref()
+                .expect("a keyed network's input carries the words' shifts"),
+        )
     }
 
     /// The last layer's output: the logits of a full head, the two heads' logits side by side.
@@ -382,6 +432,9 @@ fn split_factors(last: &Tensor, rows: usize, cols: usize) -> (Tensor, Tensor) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inputs::WordIds;
+    use crate::sampling::argmax_rows;
+    use nh_encode::Alphabet;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 
@@ -393,6 +446,7 @@ mod tests {
             hidden: vec![7, 5],
             outputs: 4,
             factors: None,
+            key: None,
         }
     }
 
@@ -401,6 +455,7 @@ mod tests {
             ids: Tensor::from_slice(ids),
             offsets: Tensor::from_slice(offsets),
             occupancy: occupancy.map(|o| Tensor::from_slice(o).reshape([offsets.len() as i64, -1])),
+            shifts: None,
         }
     }
 
@@ -484,6 +539,53 @@ mod tests {
                 .to_string()
                 .contains("factor_rows")
         );
+    }
+
+    /// A keyed network and the same weights unkeyed, on `words` encoded for each.
+    fn keyed_pair(factors: Option<(usize, usize)>, words: &[&str]) -> [(Net, NetInput); 2] {
+        let encoder = IndexEncoder::new(Alphabet::lowercase(), 6).unwrap();
+        let plain = NetSpec::for_encoder(&encoder, 0, &[16], 12, factors);
+        let keyed = NetSpec {
+            key: Some(HeadKey::xxh3(99)),
+            ..plain.clone()
+        };
+        [plain, keyed].map(|spec| {
+            let net = Net::init(spec, Device::Cpu, &mut ChaCha8Rng::seed_from_u64(8)).unwrap();
+            let input = WordIds::new(&encoder, words, net.spec().word_key()).all(Device::Cpu);
+            (net, input)
+        })
+    }
+
+    #[test]
+    fn keyed_heads_relabel_the_plain_heads_per_word() {
+        let words = [
+            "ant", "bee", "cat", "dog", "eel", "fox", "gnu", "hen", "ibis",
+        ];
+        for factors in [None, Some((3, 4))] {
+            let [(plain, plain_input), (keyed, keyed_input)] = keyed_pair(factors, &words);
+            let key = keyed.spec().word_key().unwrap();
+            let plain_logits = plain.forward(&plain_input);
+            let keyed_logits = keyed.forward(&keyed_input);
+            let plain_labels = plain.greedy(&plain_input);
+            let keyed_bins = keyed.greedy(&keyed_input);
+            for (w, word) in words.iter().enumerate() {
+                let mut shifts = Vec::new();
+                key.push_shifts(word, &mut shifts);
+                // Every label's logit moves to that label's bin.
+                for label in 0..12 {
+                    let bin = key.bin(label, &shifts) as i64;
+                    let moved = keyed_logits.double_value(&[w as i64, bin]);
+                    let original = plain_logits.double_value(&[w as i64, label as i64]);
+                    assert!(
+                        (moved - original).abs() < 1e-6,
+                        "{factors:?} {word} {label}"
+                    );
+                }
+                assert_eq!(keyed_bins[w], key.bin(plain_labels[w], &shifts));
+            }
+            // The greedy bins are the argmax of the relabelled logits (no ties in random floats).
+            assert_eq!(keyed_bins, argmax_rows(&keyed_logits), "{factors:?}");
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::checkpoint::{
 };
 use crate::config::ModelConfig;
 use crate::inputs::WordIds;
+use crate::key::policy_key;
 use crate::net::{Net, NetSpec, pad_index};
 use crate::rust_forward::RustNeuralHash;
 use crate::seeds::{Stream, rng};
@@ -63,6 +64,7 @@ impl NeuralHash {
             hidden: spec.hidden.clone(),
             bins: spec.outputs,
             factors: spec.factors,
+            key: spec.key,
             vocab_size: spec.vocab,
             pad_id: spec.pad_id,
             first_layer: FIRST_LAYER.to_owned(),
@@ -92,8 +94,10 @@ impl NeuralHash {
         device: Device,
     ) -> Result<NeuralHash> {
         model.validate()?;
-        let spec =
-            NetSpec::for_encoder(encoder, 0, &model.hidden, bins, model.output_factors(bins)?);
+        let spec = NetSpec {
+            key: policy_key(model, seed),
+            ..NetSpec::for_encoder(encoder, 0, &model.hidden, bins, model.output_factors(bins)?)
+        };
         let net = Net::init(spec, device, &mut rng(seed, Stream::PolicyInit))?;
         let training = TrainingRecord::new("untrained", seed, device, None, model, 0);
         Ok(NeuralHash::from_policy(
@@ -160,7 +164,8 @@ impl NeuralHash {
         let _guard = tch::no_grad_guard();
         let mut bins = Vec::with_capacity(words.len());
         for chunk in words.chunks(self.batch_size) {
-            let input = WordIds::new(&self.encoder, chunk).all(self.net.device());
+            let input = WordIds::new(&self.encoder, chunk, self.net.spec().word_key())
+                .all(self.net.device());
             bins.extend(self.net.greedy(&input));
         }
         bins
@@ -184,6 +189,7 @@ impl NeuralHash {
             &self.encoder,
             self.net.parameter_values(),
             self.architecture.factors,
+            self.net.spec().word_key(),
             self.bins(),
         ))
     }
@@ -197,7 +203,7 @@ impl NeuralHash {
         }
         let _guard = tch::no_grad_guard();
         let (bins, device) = (self.bins(), self.net.device());
-        let ids = WordIds::new(&self.encoder, words);
+        let ids = WordIds::new(&self.encoder, words, self.net.spec().word_key());
         let mut loads = vec![0usize; bins];
         let mut table = vec![0f32; bins];
         let mut placed = Vec::with_capacity(words.len());

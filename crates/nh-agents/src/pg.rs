@@ -33,7 +33,8 @@ pub fn train_pg(
     let spec = setup.policy_spec(&config.model)?;
     let policy = Net::init(spec, setup.device, &mut rng(setup.seed, Stream::PolicyInit))?;
     let mut optimizer = adam(policy.var_store(), config.learning_rate, None)?;
-    let mut collector = Collector::new(setup, config.episodes_per_update)?;
+    let mut collector =
+        Collector::new(setup, config.episodes_per_update, policy.spec().word_key())?;
     let mut actions_rng = rng(setup.seed, Stream::Actions);
     log_start("pg", setup, config.iterations);
     let clock = Clock::start();
@@ -164,6 +165,7 @@ mod tests {
                 ids: Tensor::zeros([0], (Kind::Int64, tch::Device::Cpu)),
                 offsets: Tensor::zeros([0], (Kind::Int64, tch::Device::Cpu)),
                 occupancy: None,
+                shifts: None,
             },
             logits: Tensor::zeros([0], (Kind::Float, tch::Device::Cpu)),
             rows: Vec::new(),

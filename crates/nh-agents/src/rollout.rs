@@ -12,6 +12,7 @@ use tch::{Device, Kind, Tensor};
 
 use crate::Result;
 use crate::inputs::WordIds;
+use crate::key::WordKey;
 use crate::metrics::IterationMetrics;
 use crate::net::{Net, NetInput};
 use crate::sampling::{argmax_rows, sample_rows};
@@ -82,11 +83,11 @@ pub(crate) enum Collector {
 
 impl Collector {
     /// Environments for `episodes` episodes per update over the setup's words, first reset with
-    /// a seed drawn from the setup's environment stream.
-    pub fn new(setup: &TrainSetup<'_>, episodes: usize) -> Result<Collector> {
+    /// a seed drawn from the setup's environment stream; `key` is the policy's word key.
+    pub fn new(setup: &TrainSetup<'_>, episodes: usize, key: Option<WordKey>) -> Result<Collector> {
         let (config, words) = (setup.env, setup.words);
         let seed = rng(setup.seed, Stream::Env).random();
-        let ids = WordIds::new(setup.encoder, words);
+        let ids = WordIds::new(setup.encoder, words, key);
         if config.observation.shows_table() {
             let envs = VecEnv::new(config.clone(), words.to_vec(), table_only(), episodes)?;
             Ok(Collector::Table {

@@ -5,6 +5,8 @@ use ndarray::{Array1, Array2, ArrayView1, Axis};
 use nh_encode::IndexEncoder;
 use rayon::prelude::*;
 
+use crate::key::WordKey;
+
 /// Words per chunk: one chunk is one set of GEMMs on one rayon thread.
 const CHUNK_WORDS: usize = 512;
 
@@ -20,6 +22,8 @@ pub struct RustNeuralHash {
     /// (weight as in x out, bias) per layer after the first, the output layer last.
     layers: Vec<(Array2<f32>, Array1<f32>)>,
     factors: Option<(usize, usize)>,
+    /// A keyed head's word key: greedy labels are shifted per word into bins.
+    key: Option<WordKey>,
     bins: usize,
 }
 
@@ -33,6 +37,7 @@ impl RustNeuralHash {
         encoder: &IndexEncoder,
         parameters: Vec<(String, Vec<usize>, Vec<f32>)>,
         factors: Option<(usize, usize)>,
+        key: Option<WordKey>,
         bins: usize,
     ) -> RustNeuralHash {
         let mut matrices = parameters.into_iter().map(|(name, shape, values)| {
@@ -71,6 +76,7 @@ impl RustNeuralHash {
             input_bias,
             layers,
             factors,
+            key,
             bins,
         }
     }
@@ -103,15 +109,26 @@ impl RustNeuralHash {
             x.mapv_inplace(|v| v.max(0.0));
             x = x.dot(weight) + bias;
         }
-        match self.factors {
-            None => x.rows().into_iter().map(first_argmax).collect(),
-            Some((rows, cols)) => x
-                .axis_iter(Axis(0))
-                .map(|logits| {
-                    let (row_logits, col_logits) = logits.split_at(Axis(0), rows);
-                    first_argmax(row_logits) * cols + first_argmax(col_logits)
-                })
-                .collect(),
+        let labels = x.axis_iter(Axis(0)).map(|logits| match self.factors {
+            None => first_argmax(logits),
+            Some((rows, cols)) => {
+                let (row_logits, col_logits) = logits.split_at(Axis(0), rows);
+                first_argmax(row_logits) * cols + first_argmax(col_logits)
+            }
+        });
+        match self.key {
+            None => labels.collect(),
+            Some(key) => {
+                let mut shifts = Vec::with_capacity(key.width());
+                labels
+                    .zip(words)
+                    .map(|(label, word)| {
+                        shifts.clear();
+                        key.push_shifts(word.as_ref(), &mut shifts);
+                        key.bin(label, &shifts)
+                    })
+                    .collect()
+            }
         }
     }
 }

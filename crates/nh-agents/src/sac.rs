@@ -82,7 +82,7 @@ pub fn train_sac(
         target_entropy: config.target_entropy_scale * (bins as f64).ln(),
     };
 
-    let mut collector = Collector::new(setup, 1)?;
+    let mut collector = Collector::new(setup, 1, actor.spec().word_key())?;
     let mut actions_rng = rng(setup.seed, Stream::Actions);
     let mut batch_rng = rng(setup.seed, Stream::Batches);
     let mut replay = Replay::new(config.buffer_capacity);

@@ -19,6 +19,8 @@ pub(crate) enum Stream {
     Actions = 4,
     /// Mini-batch shuffles and replay sampling.
     Batches = 5,
+    /// The seed of a keyed output head's string hash.
+    HeadKey = 6,
 }
 
 /// The ChaCha8 stream for `purpose` under `seed`.

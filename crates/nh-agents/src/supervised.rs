@@ -14,6 +14,7 @@ use crate::checkpoint::TrainingRecord;
 use crate::config::SupervisedConfig;
 use crate::device::device_name;
 use crate::inputs::WordIds;
+use crate::key::policy_key;
 use crate::metrics::EpochMetrics;
 use crate::net::{Net, NetSpec};
 use crate::neural_hash::NeuralHash;
@@ -61,12 +62,15 @@ pub fn train_supervised(
         words.iter().map(|w| python.bin(w, config.bins)).collect()
     };
     let (train_labels, held_out_labels) = (labels(train), labels(held_out));
-    let (train_ids, held_out_ids) = (
-        WordIds::new(encoder, train),
-        WordIds::new(encoder, held_out),
-    );
     let factors = config.model.output_factors(config.bins)?;
-    let spec = NetSpec::for_encoder(encoder, 0, &config.model.hidden, config.bins, factors);
+    let spec = NetSpec {
+        key: policy_key(&config.model, seed),
+        ..NetSpec::for_encoder(encoder, 0, &config.model.hidden, config.bins, factors)
+    };
+    let (train_ids, held_out_ids) = (
+        WordIds::new(encoder, train, spec.word_key()),
+        WordIds::new(encoder, held_out, spec.word_key()),
+    );
     let net = Net::init(spec, device, &mut rng(seed, Stream::PolicyInit))?;
     let mut optimizer = adam(net.var_store(), config.learning_rate, None)?;
     let mut batch_rng = rng(seed, Stream::Batches);

@@ -10,6 +10,7 @@ use tch::Device;
 use crate::checkpoint::TrainingRecord;
 use crate::config::ModelConfig;
 use crate::device::device_name;
+use crate::key::policy_key;
 use crate::metrics::IterationMetrics;
 use crate::net::NetSpec;
 use crate::neural_hash::NeuralHash;
@@ -45,6 +46,7 @@ impl TrainSetup<'_> {
     pub(crate) fn policy_spec(&self, model: &ModelConfig) -> Result<NetSpec> {
         Ok(NetSpec {
             factors: model.output_factors(self.env.bins)?,
+            key: policy_key(model, self.seed),
             ..self.value_spec(model, self.env.bins)
         })
     }

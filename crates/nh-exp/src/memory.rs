@@ -64,8 +64,10 @@ pub(crate) fn training_need(panel: &Panel, shape: &LearnerShape<'_>) -> MemoryNe
     } else {
         0.0
     };
-    // Logits, their log-softmax and the gradient, per row.
-    let activations = 3.0 * shape.rows * outputs + occupancy_inputs;
+    // Logits, their log-softmax and the gradient, per row; a keyed head relabels its logits
+    // through an int64 index (two floats' worth) into a copy.
+    let per_output = if shape.model.keyed { 6.0 } else { 3.0 };
+    let activations = per_output * shape.rows * outputs + occupancy_inputs;
     let table = 2.0 * bins;
     let parameters = copies * F32;
     let activations = activations * F32;

@@ -300,6 +300,17 @@ fn panel_summary(panel: &Panel, outs: &[FinishedUnit], names: &[CurveName]) -> P
 }
 
 /// `mean ± 95% CI half-width` of a summary, or `-`.
+/// z-scores against a random function of each seed's mean collisions, e.g. `-0.31, 1.20`.
+fn z_list(
+    gens: &[&GeneralizationResult],
+    mean_collisions: impl Fn(&GeneralizationResult) -> f64,
+) -> String {
+    gens.iter()
+        .map(|g| format!("{:.2}", g.z_against_random(mean_collisions(g))))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn pm(s: Option<&Summary>) -> String {
     match s {
         // Accuracies and other values below 1 (chance is 1/M) need more digits.
@@ -394,10 +405,13 @@ fn summary_markdown(
             };
             md.push_str(&format!(
                 "\nUnseen words ({} samples of {} words into {} bins, mean over seeds): neural hash {:.2} collisions \
-                 (max load {:.2}), Python's hash {:.2} (max load {:.2}), uniform random {:.2}.\n",
+                 (max load {:.2}), Python's hash {:.2} (max load {:.2}), uniform random {:.2}. \
+                 z against a random function, per seed: neural hash {}; Python's hash {}.\n",
                 g.samples, g.words, g.bins,
                 avg(&|g| g.neural_collisions.mean), avg(&|g| g.neural_max_load.mean),
-                avg(&|g| g.python_collisions.mean), avg(&|g| g.python_max_load.mean), g.uniform_expected_collisions
+                avg(&|g| g.python_collisions.mean), avg(&|g| g.python_max_load.mean), g.uniform_expected_collisions,
+                z_list(&gens, |g| g.neural_collisions.mean),
+                z_list(&gens, |g| g.python_collisions.mean)
             ));
         }
         md.push('\n');

@@ -112,3 +112,14 @@ pub struct GeneralizationResult {
     /// Exact expectation for a uniform random function.
     pub uniform_expected_collisions: f64,
 }
+
+impl GeneralizationResult {
+    /// Standard errors by which a mean of `samples` collision counts exceeds (positive) or
+    /// undercuts a uniform random function's expectation, with the random function's exact
+    /// variance: |z| < 2 is what a random function gives 95% of the time.
+    pub fn z_against_random(&self, mean_collisions: f64) -> f64 {
+        let variance = nh_metrics::collisions_variance(self.words, self.bins);
+        let standard_error = (variance / self.samples as f64).sqrt();
+        (mean_collisions - self.uniform_expected_collisions) / standard_error
+    }
+}

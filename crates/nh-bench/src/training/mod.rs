@@ -42,20 +42,24 @@ pub enum Trainer {
     /// The cross-entropy method with a factorized output head (M = M1 x M2).
     #[serde(rename = "cem-factorized")]
     CemFactorized,
+    /// The cross-entropy method with a keyed factorized head (our addition).
+    #[serde(rename = "cem-keyed")]
+    CemKeyed,
 }
 
 impl Trainer {
     /// Every trainer, in report order.
-    pub const ALL: [Trainer; 5] = [
+    pub const ALL: [Trainer; 6] = [
         Trainer::PaperPg,
         Trainer::PerStepPg,
         Trainer::SymmetricPg,
         Trainer::Cem,
         Trainer::CemFactorized,
+        Trainer::CemKeyed,
     ];
 
     /// The name used on the command line and in JSON: `pg-paper`, `pg-per-step`,
-    /// `pg-symmetric`, `cem`, `cem-factorized`.
+    /// `pg-symmetric`, `cem`, `cem-factorized`, `cem-keyed`.
     pub fn id(self) -> &'static str {
         match self {
             Trainer::PaperPg => "pg-paper",
@@ -63,6 +67,7 @@ impl Trainer {
             Trainer::SymmetricPg => "pg-symmetric",
             Trainer::Cem => "cem",
             Trainer::CemFactorized => "cem-factorized",
+            Trainer::CemKeyed => "cem-keyed",
         }
     }
 
@@ -74,6 +79,7 @@ impl Trainer {
             Trainer::SymmetricPg => "PG, symmetric + entropy",
             Trainer::Cem => "CEM",
             Trainer::CemFactorized => "CEM, factorized head",
+            Trainer::CemKeyed => "CEM, keyed factorized head",
         }
     }
 
@@ -104,6 +110,7 @@ impl Trainer {
             Trainer::SymmetricPg => pg(PgEstimator::Symmetric, 0.01),
             Trainer::Cem => cem(model.clone()),
             Trainer::CemFactorized => cem(model.clone().factorized()),
+            Trainer::CemKeyed => cem(model.clone().factorized().with_keyed_head()),
         }
     }
 
@@ -116,6 +123,11 @@ impl Trainer {
                 "the same cross-entropy method with a factorized output head: N = M1 x M2 bins \
                  (M1 the divisor of N nearest sqrt(N)), two softmax heads, bin = a * M2 + b; \
                  Adam {:e}",
+                config.learning_rate
+            ),
+            Learner::Cem(config) if self == Trainer::CemKeyed => format!(
+                "the same factorized head, keyed: a seeded xxh3 of the word shifts each head's \
+                 choice, row = (a + h1) mod M1, column = (b + h2) mod M2; Adam {:e}",
                 config.learning_rate
             ),
             Learner::Cem(config) => describe_cem(&config),
@@ -178,7 +190,7 @@ impl std::str::FromStr for Trainer {
             .ok_or_else(|| Error::UnknownName {
                 what: "trainer",
                 name: s.to_owned(),
-                expected: "pg-paper, pg-per-step, pg-symmetric, cem or cem-factorized",
+                expected: "pg-paper, pg-per-step, pg-symmetric, cem, cem-factorized or cem-keyed",
             })
     }
 }
@@ -197,7 +209,10 @@ pub struct TrainingCase {
 impl TrainingCase {
     /// The cap of `trainer`.
     pub fn cap(&self, trainer: Trainer) -> f64 {
-        if matches!(trainer, Trainer::Cem | Trainer::CemFactorized) {
+        if matches!(
+            trainer,
+            Trainer::Cem | Trainer::CemFactorized | Trainer::CemKeyed
+        ) {
             self.cem_seconds
         } else {
             self.pg_seconds

@@ -61,22 +61,25 @@ pub fn run(args: &Args) -> Result<()> {
         if args.held_out { "unseen " } else { "" },
         r.bins
     );
-    println!("{:<22}{:>20}{:>20}", "", "collisions", "max load");
     println!(
-        "{:<22}{:>20}{:>20}",
-        "neural hash",
-        ci(&r.neural_collisions),
-        ci(&r.neural_max_load)
+        "{:<22}{:>20}{:>20}{:>14}",
+        "", "collisions", "max load", "z vs random"
     );
+    for (name, collisions, max_load) in [
+        ("neural hash", &r.neural_collisions, &r.neural_max_load),
+        ("Python hash", &r.python_collisions, &r.python_max_load),
+    ] {
+        println!(
+            "{:<22}{:>20}{:>20}{:>14.2}",
+            name,
+            ci(collisions),
+            ci(max_load),
+            r.z_against_random(collisions.mean)
+        );
+    }
     println!(
-        "{:<22}{:>20}{:>20}",
-        "Python hash",
-        ci(&r.python_collisions),
-        ci(&r.python_max_load)
-    );
-    println!(
-        "{:<22}{:>20.2}{:>20}",
-        "uniform random (E)", r.uniform_expected_collisions, ""
+        "{:<22}{:>20.2}{:>20}{:>14}",
+        "uniform random (E)", r.uniform_expected_collisions, "", ""
     );
     Ok(())
 }
