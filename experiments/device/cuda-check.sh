@@ -5,6 +5,10 @@
 # Build here, run there (the GPU machine has torch but no Rust and no network):
 #   cargo build --release -p nh-cli && mkdir -p data/device && cp target/release/nh data/device/ \
 #     && cp "$NH_CORPUS" data/device/words.txt
+#   The binary also needs the system libraries plotters links (fontconfig, freetype, expat, png,
+#   brotli, zlib), which the GPU machine lacks: `strip -o data/device/nh target/release/nh` (the
+#   debug info makes it too big to carry) and copy those `.so` files (`ldd data/device/nh`) into
+#   data/device/lib, then append `:$PWD/data/device/lib` to TORCH_LIB below.
 #   then on the device, from the repository root (carry data/device):
 #   TORCH_LIB=$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))')/lib \
 #     NH=data/device/nh CORPUS=data/device/words.txt OUT=$OUT experiments/device/cuda-check.sh

@@ -286,7 +286,12 @@ fn meaning(out: &mut String, report: &BenchReport) {
 fn notes(out: &mut String, report: &BenchReport) {
     let mut notes = report.notes.clone();
     if report.machine.cuda_device.is_none() {
-        notes.push("No CUDA device was used, so there are no GPU rows; on a machine with CUDA, `nh bench --device auto` adds them.".to_owned());
+        notes.push(
+            "No CUDA device was used, so there are no GPU rows; on a machine with CUDA, `nh bench \
+             --device auto` adds them. `experiments/device/cuda-check.sh` writes such a report on a \
+             GPU machine; its runs are committed beside this file as `PERFORMANCE-<GPU>.md`."
+                .to_owned(),
+        );
     }
     if notes.is_empty() {
         return;
