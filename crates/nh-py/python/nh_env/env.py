@@ -103,7 +103,7 @@ class HashTableEnv(gymnasium.Env):
     `occupied_bins`, `max_load`, `max_collisions_in_bin`).
     """
 
-    metadata = {"render_modes": []}
+    metadata = {"render_modes": ["ansi"]}
 
     def __init__(
         self,
@@ -122,8 +122,6 @@ class HashTableEnv(gymnasium.Env):
         pool_size=None,
         render_mode=None,
     ):
-        if render_mode is not None:
-            raise ValueError(f"render_mode={render_mode!r}: this environment does not render")
         self.native = _native.HashTableEnv(
             **native_kwargs(
                 bins,
@@ -143,7 +141,9 @@ class HashTableEnv(gymnasium.Env):
         )
         self.action_space = spaces.Discrete(self.native.bins)
         self.observation_space = observation_box(self.native)
-        self.render_mode = None
+        # Gymnasium's make warns about a mode missing from metadata; Stable-Baselines3's
+        # make_vec_env asks for "rgb_array", which renders nothing (render() returns None).
+        self.render_mode = render_mode
         self._seeded = False
 
     def reset(self, *, seed=None, options=None):
@@ -157,6 +157,14 @@ class HashTableEnv(gymnasium.Env):
 
     def step(self, action):
         return self.native.step(action)
+
+    def render(self):
+        """With render_mode="ansi": the episode so far and the words per bin, as text."""
+        if self.render_mode != "ansi":
+            return None
+        stats = self.native.episode_stats()
+        loads = " ".join(str(load) for load in self.native.bin_loads())
+        return f"placed {stats['occupied_bins'] + stats['collisions']} words, {stats}\nloads: {loads}\n"
 
     def word(self, index):
         """The word at `index` of the list (info's `word` and `next_word` are indices)."""

@@ -38,8 +38,6 @@ class VectorHashTableEnv(VectorEnv):
         pool_size=None,
         render_mode=None,
     ):
-        if render_mode is not None:
-            raise ValueError(f"render_mode={render_mode!r}: this environment does not render")
         self.native = _native.VecHashTableEnv(
             num_envs=int(num_envs),
             **native_kwargs(
@@ -63,7 +61,7 @@ class VectorHashTableEnv(VectorEnv):
         self.single_observation_space = observation_box(self.native)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
-        self.render_mode = None
+        self.render_mode = render_mode  # nothing is rendered
         self._needs_reset = False
         self._seeded = False
 
