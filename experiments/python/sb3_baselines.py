@@ -61,11 +61,12 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--n-envs", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--only", default="", help="run only the settings whose name contains this")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print("| setting | algorithm | steps | seed | collisions, last 10 training episodes | greedy episode | random policy | wall s |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
-    for name, n, observation in SETTINGS:
+    for name, n, observation in [s for s in SETTINGS if args.only in s[0]]:
         steps = args.steps_small if n == 100 else args.steps_large
         for algorithm in ALGORITHMS:
             for seed in args.seeds:
