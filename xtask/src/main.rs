@@ -3,10 +3,12 @@
 //! Commands (each calls `setup` first, except `data` and `slurm-selftest`):
 //! - `setup`: create `.venv/` and install `torch==2.11.0` from PyPI when missing or wrong.
 //! - `test [--skip-slurm]`: fmt check, clippy, all tests, a run of the built `nh` without
-//!   `LD_LIBRARY_PATH`, then the Slurm check: a one-node Slurm cluster on localhost (installed with
+//!   `LD_LIBRARY_PATH`, the Python step (`python.rs`: the nh_env wheel and its pytest suite),
+//!   then the Slurm check: a one-node Slurm cluster on localhost (installed with
 //!   apt-get when missing; needs root) runs `nh reproduce fig5 --smoke --slurm` and a
 //!   `--resume --slurm`, compared with a local run (see `slurm.rs`). `--skip-slurm` skips that
 //!   check loudly on a developer machine; it is refused when `CI` is set.
+//! - `test-python`: only the Python step of `test`.
 //! - `reproduce <fig1..fig7|all> [nh reproduce options]`: build `nh` in release and run it.
 //! - `bench [nh bench options]`: build `nh` in release and run `nh bench`.
 //! - `nh [args]`: build `nh` in release and run it with the given arguments.
@@ -18,6 +20,7 @@
 
 mod data;
 mod proc;
+mod python;
 mod setup;
 mod slurm;
 mod slurm_selftest;
@@ -33,6 +36,7 @@ fn main() -> Result<()> {
     match command.as_str() {
         "setup" => setup::ensure_torch().map(|_| ()),
         "test" => tasks::test(&rest),
+        "test-python" => python::python_check(&setup::ensure_torch()?),
         "reproduce" => tasks::run_nh_release("reproduce", &rest),
         "bench" => tasks::run_nh_release("bench", &rest),
         "nh" => tasks::run_nh_release_raw(&rest),
@@ -49,9 +53,12 @@ fn main() -> Result<()> {
 const USAGE: &str = "\
 usage: cargo xtask <command>
   setup                      install torch==2.11.0 into .venv/ (only when missing or wrong)
-  test [--skip-slurm]        fmt, clippy, all tests, nh smoke checks, and the Slurm check on a
+  test [--skip-slurm]        fmt, clippy, all tests, nh smoke checks, the Python package's tests
+                             (builds the nh_env wheel), and the Slurm check on a
                              local one-node cluster (what CI runs; needs root). --skip-slurm
                              skips the Slurm check on a developer machine (refused if CI is set)
+  test-python                only the Python step of `test`: pinned requirements, the nh_env
+                             wheel, pytest on crates/nh-py/tests
   reproduce <figN|all> ...   build nh (release) and run `nh reproduce` with these arguments
   bench ...                  build nh (release) and run `nh bench` with these arguments
   nh ...                     build nh (release) and run it with these arguments

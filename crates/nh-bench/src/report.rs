@@ -288,8 +288,10 @@ fn notes(out: &mut String, report: &BenchReport) {
     if report.machine.cuda_device.is_none() {
         notes.push(
             "No CUDA device was used, so there are no GPU rows; on a machine with CUDA, `nh bench \
-             --device auto` adds them. `experiments/device/cuda-check.sh` writes such a report on a \
-             GPU machine; its runs are committed beside this file as `PERFORMANCE-<GPU>.md`."
+             --device auto` adds them. Beside this file, not written by this command: \
+             `PERFORMANCE-<GPU>.md`, the same report from a GPU machine \
+             (`experiments/device/cuda-check.sh`), and `PERFORMANCE-python.md`, the Python \
+             binding's steps per second (`crates/nh-py/bench/steps_per_second.py`)."
                 .to_owned(),
         );
     }

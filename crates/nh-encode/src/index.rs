@@ -1,5 +1,7 @@
 //! `IndexEncoder`: a word -> `max_len` position-aware ids, the compact twin of the one-hot grid.
 
+use nh_env::ObservationEncoder;
+
 use crate::layout::Layout;
 use crate::{Alphabet, Result};
 
@@ -100,6 +102,28 @@ impl IndexEncoder {
     }
 }
 
+/// The index form as an environment observation: the `max_len` ids as `f32` values (exact while
+/// [`vocab_size`](IndexEncoder::vocab_size) is at most 2^24, i.e. for any alphabet of fewer than
+/// 16 million characters at the default length), for agents whose first layer is an embedding bag
+/// (and for the Python binding's `encoder="index"`).
+impl ObservationEncoder for IndexEncoder {
+    fn dim(&self) -> usize {
+        self.ids_len()
+    }
+
+    fn encode(&self, word: &str, out: &mut [f32]) {
+        // Ids are below 2^24 for every realistic alphabet (see above), so the casts are exact.
+        #[allow(clippy::cast_precision_loss)]
+        let (pad, size) = (self.pad_id as f32, self.alphabet.size());
+        out.fill(pad);
+        self.layout.for_each(word, |position, ch| {
+            #[allow(clippy::cast_precision_loss)]
+            let id = (position * size + self.alphabet.index(ch)) as f32;
+            out[position] = id;
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -121,6 +145,35 @@ mod tests {
         assert_eq!(out, [0, 27 + 26, 54 + 16]);
         encoder.ids_into("", &mut out);
         assert_eq!(out, [81; 3]);
+    }
+
+    #[test]
+    fn as_an_observation_encoder_it_writes_the_ids_as_floats() {
+        let encoder = IndexEncoder::new(Alphabet::lowercase(), 3).expect("valid");
+        assert_eq!(ObservationEncoder::dim(&encoder), 3);
+        let mut out = [0.0; 3];
+        encoder.encode("ba", &mut out);
+        assert_eq!(out, [1.0, 27.0, 81.0]);
+        let mut ids = [0; 3];
+        for word in ["", "abc", "zzzz", "\u{e9}t\u{e9}"] {
+            encoder.encode(word, &mut out);
+            encoder.ids_into(word, &mut ids);
+            assert_eq!(out, ids.map(|id| id as f32), "{word:?}");
+        }
+    }
+
+    #[test]
+    fn an_environment_observes_words_by_their_ids() {
+        use nh_env::{EnvConfig, HashTableEnv, WordSchedule, testing::check_env};
+
+        let words = ["ab", "ba", "abc"].map(String::from).to_vec();
+        let encoder = IndexEncoder::new(Alphabet::lowercase(), 4).expect("valid");
+        let config = EnvConfig::new(3, 3).with_schedule(WordSchedule::Fixed);
+        let mut env = HashTableEnv::new(config, words, encoder).expect("valid env");
+        check_env(&mut env, 5);
+        let mut obs = [0.0; 4];
+        env.reset(Some(0), &mut obs);
+        assert_eq!(obs, [0.0, 28.0, 108.0, 108.0]);
     }
 
     #[test]
