@@ -144,6 +144,18 @@ fn escapes() -> [PathBuf; 2] {
     ]
 }
 
+/// `line N`, where N is the line of the real experiments/fig5.toml that first contains `needle`,
+/// plus `below` lines: the line a message must name for an edit of that line.
+fn fig5_line(needle: &str, below: usize) -> String {
+    let text = std::fs::read_to_string(repo().join("experiments/fig5.toml"))
+        .expect("experiments/fig5.toml");
+    let index = text
+        .lines()
+        .position(|line| line.contains(needle))
+        .unwrap_or_else(|| panic!("fig5.toml has no {needle:?}"));
+    format!("line {}", index + 1 + below)
+}
+
 /// Runs each case in a fresh sandbox prepared by `prepare` and checks the refusal.
 fn refuse_all(cases: Vec<Case>, prepare: impl Fn(&Sandbox)) {
     for case in cases {
@@ -247,22 +259,39 @@ fn names_that_would_become_paths_are_refused_at_load() {
     let up_many = format!("figure = \"{}{escape}\"", "../".repeat(12));
     let absolute = format!("figure = \"{}\"", escapes()[1].display());
     let long = format!("figure = \"{}\"", "f".repeat(200));
+    let figure_line = fig5_line(FIG, 0);
+    let (n100, n1000, n100_ours, paper) = (
+        fig5_line("id = \"n100\"", 0),
+        fig5_line("id = \"n1000\"", 0),
+        fig5_line("id = \"n100_ours\"", 0),
+        fig5_line("[profile.paper]", 0),
+    );
     let table = [
-        (FIG, up_two.as_str(), "figure", "line 2"),
-        (FIG, up_many.as_str(), "figure", "line 2"),
-        (FIG, absolute.as_str(), "figure", "line 2"),
-        (FIG, "figure = \"\"", "empty", "line 2"),
-        (FIG, "figure = \".fig5\"", "figure", "line 2"),
-        (FIG, "figure = \"fig\\n5\"", "figure", "line 2"),
-        (FIG, long.as_str(), "longer than 64", "line 2"),
-        ("id = \"n100\"", "id = \"../n100\"", "panel id", "line 8"),
-        ("id = \"n1000\"", "id = \"a/b\"", "panel id", "line 19"),
-        ("id = \"n100_ours\"", "id = \"..\"", "panel id", "line 30"),
+        (FIG, up_two.as_str(), "figure", figure_line.as_str()),
+        (FIG, up_many.as_str(), "figure", figure_line.as_str()),
+        (FIG, absolute.as_str(), "figure", figure_line.as_str()),
+        (FIG, "figure = \"\"", "empty", figure_line.as_str()),
+        (FIG, "figure = \".fig5\"", "figure", figure_line.as_str()),
+        (FIG, "figure = \"fig\\n5\"", "figure", figure_line.as_str()),
+        (FIG, long.as_str(), "longer than 64", figure_line.as_str()),
+        (
+            "id = \"n100\"",
+            "id = \"../n100\"",
+            "panel id",
+            n100.as_str(),
+        ),
+        ("id = \"n1000\"", "id = \"a/b\"", "panel id", n1000.as_str()),
+        (
+            "id = \"n100_ours\"",
+            "id = \"..\"",
+            "panel id",
+            n100_ours.as_str(),
+        ),
         (
             "[profile.paper]",
             "[profile.\"../../paper\"]",
             "profile name",
-            "line 67",
+            paper.as_str(),
         ),
         (
             "id = \"n1000\"",
@@ -339,34 +368,40 @@ fn failures_after_work_are_found_before_it() {
         });
     }
 
-    // The third panel's params (lines 39-43), checked before the first two panels train.
+    // The third panel's params, checked before the first two panels train.
     let factorized = "episodes_per_update = 4\n[panel.params.model]\nhead = \"factorized\"\n\
                       factor_rows = 4";
+    let (baseline, episodes, estimator, factor_rows) = (
+        fig5_line("mean_baseline = true", 0),
+        fig5_line("episodes_per_update = 4", 0),
+        fig5_line("estimator = \"per_step\"", 0),
+        fig5_line("episodes_per_update = 4", 3),
+    );
     let panel_table = [
         (
             "mean_baseline = true",
             "mean_baselin = true",
             "params.mean_baselin",
-            "line 41",
+            baseline.as_str(),
         ),
         (
             "episodes_per_update = 4",
             "episodes_per_update = 0",
             "params.episodes_",
-            "line 43",
+            episodes.as_str(),
         ),
         (
             "estimator = \"per_step\"",
             "estimator = 3",
             "params.estimator",
-            "line 40",
+            estimator.as_str(),
         ),
         // Valid with 100 bins, impossible with the smoke profile's 30 (4 does not divide 30).
         (
             "episodes_per_update = 4",
             factorized,
             "with profile `smoke`",
-            "line 46",
+            factor_rows.as_str(),
         ),
     ];
     for (from, to, key, line) in panel_table {
