@@ -31,6 +31,11 @@ pub struct Experiment {
     pub paper_claim: String,
     /// Seeds per panel (`--seeds` overrides).
     pub seeds: usize,
+    /// Window, in iterations, of the trailing moving average drawn as each curve's thick line
+    /// (the raw mean stays faint beneath it, and the CSVs keep every raw value); 0 or 1 draws the
+    /// raw mean alone.
+    #[serde(default)]
+    pub smoothing: usize,
     /// The panels (curves) of the figure.
     pub panel: Vec<Panel>,
     /// Budget profiles: `smoke` (CI), `default` (implicit: the panel values), `paper`; names are

@@ -65,6 +65,7 @@ mod summary;
 mod task;
 mod train;
 mod unit;
+mod windows;
 
 pub use config::{
     Algo, Experiment, Generalization, Origin, Panel, Profile, Schedule, experiment_path,
@@ -87,3 +88,4 @@ pub use summary::{FigureSummary, PanelSummary};
 pub use task::{CurveName, Curves, GeneralizationResult, TaskOutput};
 pub use train::{TRAIN_WORDS_FILE, TaskContext, generalize, run_task, save_model, save_model_into};
 pub use unit::{UnitFailure, UnitRecord};
+pub use windows::BootstrapIntervals;

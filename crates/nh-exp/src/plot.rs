@@ -44,6 +44,8 @@ pub struct Subplot {
     pub curves: Vec<CurveSet>,
     /// Reference lines.
     pub hlines: Vec<HLine>,
+    /// Moving-average window of the thick mean line (0 or 1: the raw mean).
+    pub smoothing: usize,
 }
 
 const PALETTE: [RGBColor; 4] = [
@@ -138,18 +140,35 @@ fn draw_subplot<DB: DrawingBackend>(
         if band.iter().all(|p| p.1.is_finite()) {
             chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.2).filled())))?;
         }
+        let smoothed = sp.smoothing > 1;
+        let seed_alpha = if smoothed { 0.15 } else { 0.35 };
         for seed in &curve.per_seed {
             let pts = seed.iter().enumerate().map(|(i, v)| (x(i), *v));
-            chart.draw_series(LineSeries::new(pts, color.mix(0.35).stroke_width(1)))?;
+            chart.draw_series(LineSeries::new(pts, color.mix(seed_alpha).stroke_width(1)))?;
         }
-        let mean = summary.iter().enumerate().map(|(i, s)| (x(i), s.mean));
+        let means: Vec<f64> = summary.iter().map(|s| s.mean).collect();
+        let (thick, label) = if smoothed {
+            let raw = means.iter().enumerate().map(|(i, m)| (x(i), *m));
+            chart.draw_series(LineSeries::new(raw, color.mix(0.45).stroke_width(1)))?;
+            (
+                moving_average(&means, sp.smoothing),
+                format!(
+                    "{} (mean of {} seeds, moving average of {})",
+                    curve.label,
+                    curve.per_seed.len(),
+                    sp.smoothing
+                ),
+            )
+        } else {
+            (
+                means,
+                format!("{} (mean of {} seeds)", curve.label, curve.per_seed.len()),
+            )
+        };
+        let line = thick.iter().enumerate().map(|(i, m)| (x(i), *m));
         chart
-            .draw_series(LineSeries::new(mean, color.stroke_width(2)))?
-            .label(format!(
-                "{} (mean of {} seeds)",
-                curve.label,
-                curve.per_seed.len()
-            ))
+            .draw_series(LineSeries::new(line, color.stroke_width(2)))?
+            .label(label)
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
             });
@@ -171,6 +190,23 @@ fn draw_subplot<DB: DrawingBackend>(
         .position(legend_position(sp, lo - pad, hi + pad))
         .draw()?;
     Ok(())
+}
+
+/// The trailing moving average of `values` over `window` points (fewer at the start), skipping
+/// non-finite values; NaN where a window holds none.
+fn moving_average(values: &[f64], window: usize) -> Vec<f64> {
+    let window = window.max(1);
+    (0..values.len())
+        .map(|i| {
+            let part = &values[(i + 1).saturating_sub(window)..=i];
+            let finite: Vec<f64> = part.iter().copied().filter(|v| v.is_finite()).collect();
+            if finite.is_empty() {
+                f64::NAN
+            } else {
+                finite.iter().sum::<f64>() / finite.len() as f64
+            }
+        })
+        .collect()
 }
 
 /// The polygon from the highest seed's value at each iteration (left to right) back along the
@@ -265,6 +301,7 @@ mod tests {
                 label: "Python hash".into(),
                 value: 2.2,
             }],
+            smoothing: 3,
         };
         draw_figure(&path, &[[sp.clone(), sp]], "caption text").unwrap();
         let bytes = std::fs::read(&path).unwrap();
@@ -302,6 +339,7 @@ mod tests {
                 per_seed,
             }],
             hlines: Vec::new(),
+            smoothing: 0,
         };
         let rising = subplot(vec![(0..10).map(f64::from).collect()]);
         let falling = subplot(vec![(0..10).rev().map(f64::from).collect()]);
@@ -336,6 +374,16 @@ mod tests {
         assert_eq!(tick_label(6.92, 0.16), "6.92");
         assert_eq!(tick_label(0.01, 0.01), "0.010");
         assert_eq!(tick_label(0.001, 0.002), "0.0010");
+    }
+
+    #[test]
+    fn moving_averages_trail_and_skip_missing_values() {
+        let values = [1.0, 3.0, f64::NAN, 5.0, 7.0];
+        let smoothed = moving_average(&values, 2);
+        assert_eq!(smoothed[..2], [1.0, 2.0]);
+        assert_eq!(smoothed[2..], [3.0, 5.0, 6.0]);
+        assert!(moving_average(&[f64::NAN], 3)[0].is_nan());
+        assert_eq!(moving_average(&values[..2], 0), vec![1.0, 3.0]);
     }
 
     #[test]

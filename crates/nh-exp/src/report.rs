@@ -15,6 +15,7 @@ use crate::rundir::{Existing, RunDir, place_file};
 use crate::summary::{FigureSummary, PanelSummary};
 use crate::task::{CurveName, Curves, GeneralizationResult};
 use crate::unit::UnitRecord;
+use crate::windows::{Window, bootstrap_intervals, seed_means, window_summary};
 use crate::{Error, Result};
 
 /// A finished unit as the finish step reads it back: its record and its curves.
@@ -161,11 +162,20 @@ pub(crate) fn draw_run_figure(
         .panel
         .iter()
         .zip(panels)
-        .map(|(panel, curves)| figure_row(panel, curves))
+        .map(|(panel, curves)| figure_row(panel, curves, exp.smoothing))
         .collect();
+    let thick = if exp.smoothing > 1 {
+        format!(
+            "Thick line: mean over seeds, trailing moving average of {} iterations (faint line \
+             beneath: the raw mean; the CSVs keep the raw values)",
+            exp.smoothing
+        )
+    } else {
+        "Thick line: mean over seeds".to_owned()
+    };
     let text = format!(
-        "{}: {}. Thick line: mean over seeds; shaded band: lowest to highest seed; thin lines: \
-         individual seeds; dashed: reference. Corpus: {} words{}. Run {}.",
+        "{}: {}. {thick}; shaded band: lowest to highest seed; thin lines: individual seeds; \
+         dashed: reference. Corpus: {} words{}. Run {}.",
         exp.figure,
         exp.title,
         caption.corpus_words,
@@ -184,7 +194,7 @@ pub(crate) fn draw_run_figure(
     place_file(&tmp, png, Existing::Refuse)
 }
 
-fn figure_row(panel: &Panel, data: &PanelCurves) -> [Subplot; 2] {
+fn figure_row(panel: &Panel, data: &PanelCurves, smoothing: usize) -> [Subplot; 2] {
     let x_label = if panel.algo == Algo::Supervised {
         "epoch"
     } else {
@@ -205,6 +215,7 @@ fn figure_row(panel: &Panel, data: &PanelCurves) -> [Subplot; 2] {
                     label: "ln M (uniform guess)".into(),
                     value: (panel.bins as f64).ln(),
                 }],
+                smoothing,
             },
             Subplot {
                 title: format!("{}: accuracy", panel.label),
@@ -221,6 +232,7 @@ fn figure_row(panel: &Panel, data: &PanelCurves) -> [Subplot; 2] {
                     },
                 ],
                 hlines: vec![chance],
+                smoothing,
             },
         ];
     }
@@ -240,6 +252,7 @@ fn figure_row(panel: &Panel, data: &PanelCurves) -> [Subplot; 2] {
             y_label: "episode reward".into(),
             curves: vec![data.curve_set(panel, CurveName::Reward)],
             hlines: python_line(data.python_reward),
+            smoothing,
         },
         Subplot {
             title: format!("{}: max collisions in one bin", panel.label),
@@ -247,22 +260,14 @@ fn figure_row(panel: &Panel, data: &PanelCurves) -> [Subplot; 2] {
             y_label: "max collisions in one bin".into(),
             curves: vec![data.curve_set(panel, CurveName::MaxCollisionsInBin)],
             hlines: python_line(data.python_max_collisions_in_bin),
+            smoothing,
         },
     ]
 }
 
-/// Per-seed mean over the last 10% of iterations (at least one), then summarized across seeds.
-fn final_summary(outs: &[FinishedUnit], name: CurveName) -> Option<Summary> {
-    let finals: Vec<f64> = outs
-        .iter()
-        .filter_map(|o| o.curves.get(&name))
-        .filter(|c| !c.is_empty())
-        .map(|c| {
-            let tail = &c[c.len() - c.len().div_ceil(10)..];
-            tail.iter().sum::<f64>() / tail.len() as f64
-        })
-        .collect();
-    (!finals.is_empty()).then(|| Summary::of(&finals))
+/// Per-seed means of `name` over `window`, summarized across seeds.
+fn window_stats(outs: &[FinishedUnit], name: CurveName, window: Window) -> Option<Summary> {
+    window_summary(&seed_means(outs.iter().map(|o| &o.curves), name, window))
 }
 
 fn panel_summary(panel: &Panel, outs: &[FinishedUnit], names: &[CurveName]) -> PanelSummary {
@@ -284,8 +289,16 @@ fn panel_summary(panel: &Panel, outs: &[FinishedUnit], names: &[CurveName]) -> P
         seeds: outs.iter().map(|o| o.record.seed).collect(),
         final_last_10_percent: names
             .iter()
-            .map(|n| (*n, final_summary(outs, *n)))
+            .map(|n| (*n, window_stats(outs, *n, Window::Last)))
             .collect(),
+        first_10_percent: names
+            .iter()
+            .map(|n| (*n, window_stats(outs, *n, Window::First)))
+            .collect(),
+        bootstrap_ci95: bootstrap_intervals(
+            &outs.iter().map(|o| &o.curves).collect::<Vec<_>>(),
+            names,
+        ),
         first_iteration: names.iter().map(|n| (*n, first(n))).collect(),
         iterations_to_perfect: outs
             .iter()
@@ -299,7 +312,6 @@ fn panel_summary(panel: &Panel, outs: &[FinishedUnit], names: &[CurveName]) -> P
     }
 }
 
-/// `mean ± 95% CI half-width` of a summary, or `-`.
 /// z-scores against a random function of each seed's mean collisions, e.g. `-0.31, 1.20`.
 fn z_list(
     gens: &[&GeneralizationResult],
@@ -311,6 +323,23 @@ fn z_list(
         .join(", ")
 }
 
+/// A window's cell: `mean ± t-interval half-width`, the bootstrap interval and the interquartile
+/// mean over seeds, or `-`.
+fn window_cell(summary: Option<&Summary>, bootstrap: Option<[f64; 2]>) -> String {
+    match (summary, bootstrap) {
+        (Some(s), Some([lo, hi])) => {
+            let digits = if s.mean.abs() < 1.0 { 5 } else { 2 };
+            format!(
+                "{} (bootstrap [{lo:.digits$}, {hi:.digits$}], IQM {:.digits$})",
+                pm(Some(s)),
+                s.iqm
+            )
+        }
+        (summary, _) => pm(summary),
+    }
+}
+
+/// `mean ± 95% CI half-width` of a summary, or `-`.
 fn pm(s: Option<&Summary>) -> String {
     match s {
         // Accuracies and other values below 1 (chance is 1/M) need more digits.
@@ -332,8 +361,10 @@ fn summary_markdown(
     run_id: &str,
 ) -> String {
     let mut md = format!(
-        "# {}: {}\n\nRun `{run_id}`. Values are means over seeds ± the 95% CI half-width; \"final\" \
-                          is each seed's mean over its last 10% of iterations.\n\n",
+        "# {}: {}\n\nRun `{run_id}`. Values are means over seeds ± the 95% CI half-width (Student t); \
+                          \"first 10%\" and \"final\" average each seed over its first and last 10% of \
+                          iterations, with a percentile-bootstrap 95% interval over seeds and the \
+                          interquartile mean (IQM) of the seeds.\n\n",
         exp.figure, exp.title
     );
     for panel in &exp.panel {
@@ -351,18 +382,30 @@ fn summary_markdown(
             }
         ));
         let names = CurveName::of(panel.algo);
-        md.push_str("| quantity | first iteration | final |\n|---|---|---|\n");
+        md.push_str(
+            "| quantity | first iteration | first 10% | final (last 10%) |\n|---|---|---|---|\n",
+        );
+        let curves: Vec<&Curves> = outs.iter().map(|o| &o.curves).collect();
+        let intervals = bootstrap_intervals(&curves, names);
         for name in names {
             let firsts: Vec<f64> = outs
                 .iter()
                 .filter_map(|o| o.curves.get(name).and_then(|c| c.first().copied()))
                 .collect();
             let first = (!firsts.is_empty()).then(|| Summary::of(&firsts));
+            let boot = intervals.get(name).cloned().unwrap_or_default();
             md.push_str(&format!(
-                "| {} | {} | {} |\n",
+                "| {} | {} | {} | {} |\n",
                 name.as_str(),
                 pm(first.as_ref()),
-                pm(final_summary(outs, *name).as_ref())
+                window_cell(
+                    window_stats(outs, *name, Window::First).as_ref(),
+                    boot.first_10_percent
+                ),
+                window_cell(
+                    window_stats(outs, *name, Window::Last).as_ref(),
+                    boot.last_10_percent
+                )
             ));
         }
         let refs: Vec<_> = outs

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Algo, Origin, Schedule};
 use crate::reference::Reference;
 use crate::task::{CurveName, GeneralizationResult};
+use crate::windows::BootstrapIntervals;
 
 /// The whole figure.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,6 +52,13 @@ pub struct PanelSummary {
     pub seeds: Vec<u64>,
     /// Each curve's per-seed mean over the last 10% of iterations, summarized across seeds.
     pub final_last_10_percent: BTreeMap<CurveName, Option<Summary>>,
+    /// The same over the first 10% of iterations (absent in runs finished before it existed).
+    #[serde(default)]
+    pub first_10_percent: BTreeMap<CurveName, Option<Summary>>,
+    /// Percentile-bootstrap 95% intervals over seeds of both windows' means (absent in runs
+    /// finished before it existed).
+    #[serde(default)]
+    pub bootstrap_ci95: BTreeMap<CurveName, BootstrapIntervals>,
     /// Each curve's first value per seed.
     pub first_iteration: BTreeMap<CurveName, Vec<Option<f64>>>,
     /// Iterations to a zero-collision hash of the training words per seed (fixed word sets).

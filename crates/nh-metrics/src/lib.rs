@@ -31,6 +31,7 @@
 //! - All randomness in tests and benches comes from explicit seeds.
 
 mod baselines;
+mod bootstrap;
 mod error;
 mod mphf;
 mod pyhash;
@@ -41,6 +42,7 @@ mod summary;
 mod table;
 
 pub use baselines::{BinHasher, FoldHash, FxHash, StdSipHash13, Xxh3, baseline_hashers};
+pub use bootstrap::{BOOTSTRAP_RESAMPLES, bootstrap_mean_ci95};
 pub use error::{Error, Result};
 pub use mphf::{MinimalPerfectHash, MphKind};
 pub use pyhash::{PyHashAlgorithm, PyStrHash, python_mod};
