@@ -47,6 +47,7 @@
 mod config;
 mod error;
 mod finish;
+mod generalization_plot;
 mod memory;
 mod metadata;
 mod names;
@@ -72,6 +73,7 @@ pub use config::{
 };
 pub use error::{Error, Result};
 pub use finish::{FigureRun, METADATA_FILE, MissingUnit, finish, is_finished, missing_units};
+pub use generalization_plot::draw_generalization;
 pub use metadata::{RunMetadata, SeedSeconds, git_commit, utc_stamps};
 pub use names::{MAX_NAME_LEN, name_problem};
 pub use params::{check_memory, read_params_file};
@@ -86,6 +88,9 @@ pub use runner::{
 pub use slurm::{SlurmOptions, Submission, TEMPLATE_PLACEHOLDERS, check_slurm_options, submit};
 pub use summary::{FigureSummary, PanelSummary};
 pub use task::{CurveName, Curves, GeneralizationResult, TaskOutput};
-pub use train::{TRAIN_WORDS_FILE, TaskContext, generalize, run_task, save_model, save_model_into};
+pub use train::{
+    GeneralizationSamples, TRAIN_WORDS_FILE, TaskContext, generalization_samples, generalize,
+    run_task, save_model, save_model_into,
+};
 pub use unit::{UnitFailure, UnitRecord};
 pub use windows::BootstrapIntervals;

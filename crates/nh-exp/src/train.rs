@@ -224,10 +224,8 @@ fn panel_words(corpus: &Corpus, panel: &Panel, seed: u64) -> Result<(Vec<String>
     })
 }
 
-/// The trained hash and Python's hash on the same samples of words the model never saw.
-///
-/// Draws `samples` seeded samples of `n` corpus words that are not in `trained`, and places each
-/// with the model (argmax) and with Python's hash (seed 0) into the model's bins.
+/// The trained hash and Python's hash on the same samples of words the model never saw,
+/// summarized (see [`generalization_samples`]).
 pub fn generalize(
     corpus: &Corpus,
     trained: &[String],
@@ -236,6 +234,54 @@ pub fn generalize(
     samples: usize,
     seed: u64,
 ) -> GeneralizationResult {
+    generalization_samples(corpus, trained, model, n, samples, seed).summary()
+}
+
+/// Each sample's collisions and max load, for the trained hash and for Python's hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeneralizationSamples {
+    /// Unseen words per sample.
+    pub words: usize,
+    /// Bins.
+    pub bins: usize,
+    /// The neural hash's collisions, one per sample.
+    pub neural_collisions: Vec<f64>,
+    /// The neural hash's max load, one per sample.
+    pub neural_max_load: Vec<f64>,
+    /// Python's hash's collisions on the same samples.
+    pub python_collisions: Vec<f64>,
+    /// Python's hash's max load on the same samples.
+    pub python_max_load: Vec<f64>,
+}
+
+impl GeneralizationSamples {
+    /// Means and intervals over the samples, with the random function's expectation.
+    pub fn summary(&self) -> GeneralizationResult {
+        GeneralizationResult {
+            words: self.words,
+            bins: self.bins,
+            samples: self.neural_collisions.len(),
+            neural_collisions: Summary::of(&self.neural_collisions),
+            neural_max_load: Summary::of(&self.neural_max_load),
+            python_collisions: Summary::of(&self.python_collisions),
+            python_max_load: Summary::of(&self.python_max_load),
+            uniform_expected_collisions: expected_collisions(self.words, self.bins),
+        }
+    }
+}
+
+/// Draws `samples` seeded samples of `n` corpus words that are not in `trained`, and places each
+/// with the model (argmax) and with Python's hash (seed 0) into the model's bins. The samples
+/// depend only on the corpus, `trained`, `n`, `samples` and `seed`, so models trained on the same
+/// words are tested on the same samples.
+pub fn generalization_samples(
+    corpus: &Corpus,
+    trained: &[String],
+    model: &NeuralHash,
+    n: usize,
+    samples: usize,
+    seed: u64,
+) -> GeneralizationSamples {
     let seen: HashSet<&str> = trained.iter().map(String::as_str).collect();
     let unseen: Vec<&str> = corpus
         .words()
@@ -247,7 +293,14 @@ pub fn generalize(
     let m = model.bins();
     let python = PyStrHash::new(0).expect("seed 0 is valid");
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6E4E_7A11);
-    let (mut nc, mut nl, mut pc, mut pl) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut out = GeneralizationSamples {
+        words: n,
+        bins: m,
+        neural_collisions: Vec::with_capacity(samples),
+        neural_max_load: Vec::with_capacity(samples),
+        python_collisions: Vec::with_capacity(samples),
+        python_max_load: Vec::with_capacity(samples),
+    };
     for _ in 0..samples {
         let pick: Vec<&str> = sample(&mut rng, unseen.len(), n)
             .iter()
@@ -256,21 +309,12 @@ pub fn generalize(
         let neural = TableStats::from_bins(&model.hash_batch(&pick), m);
         let py_bins: Vec<usize> = pick.iter().map(|w| python.bin(w, m)).collect();
         let py = TableStats::from_bins(&py_bins, m);
-        nc.push(neural.collisions as f64);
-        nl.push(neural.max_load as f64);
-        pc.push(py.collisions as f64);
-        pl.push(py.max_load as f64);
+        out.neural_collisions.push(neural.collisions as f64);
+        out.neural_max_load.push(neural.max_load as f64);
+        out.python_collisions.push(py.collisions as f64);
+        out.python_max_load.push(py.max_load as f64);
     }
-    GeneralizationResult {
-        words: n,
-        bins: m,
-        samples,
-        neural_collisions: Summary::of(&nc),
-        neural_max_load: Summary::of(&nl),
-        python_collisions: Summary::of(&pc),
-        python_max_load: Summary::of(&pl),
-        uniform_expected_collisions: expected_collisions(n, m),
-    }
+    out
 }
 
 /// Saves a trained hash into the training folder `dir` (which already holds `train.json` and a

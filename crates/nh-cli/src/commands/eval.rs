@@ -1,18 +1,19 @@
 //! `nh eval`: a trained NeuralHash against Python's hash and a uniform random function.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use nh_agents::{DeviceChoice, NeuralHash};
 use nh_corpus::{Corpus, read_word_list};
-use nh_exp::{TRAIN_WORDS_FILE, generalize};
+use nh_exp::{GeneralizationResult, TRAIN_WORDS_FILE, draw_generalization, generalization_samples};
 
 /// Arguments of `nh eval`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Model directory written by `nh train` or `nh reproduce`.
-    #[arg(long)]
-    model: PathBuf,
+    /// Model directory written by `nh train` or `nh reproduce`; repeat it to test several models
+    /// (each on its own unseen words, the same samples for models trained on the same words).
+    #[arg(long, required = true)]
+    model: Vec<PathBuf>,
     /// Words per sample.
     #[arg(long, default_value_t = 1000, value_parser = crate::numbers::count, allow_negative_numbers = true)]
     words: usize,
@@ -28,37 +29,102 @@ pub struct Args {
     /// Word list file; default: NH_CORPUS, else the embedded list.
     #[arg(long)]
     corpus: Option<PathBuf>,
+    /// Also draw every sample's collisions, relative to a random function, per model, beside
+    /// Python's hash, into this new PNG file (never over an existing one).
+    #[arg(long)]
+    plot: Option<PathBuf>,
 }
 
-/// Prints mean collisions and max load (95% CI) for the model, Python's hash and random.
+/// Prints mean collisions and max load (95% CI) for each model, Python's hash and random, and
+/// draws them when asked.
 pub fn run(args: &Args) -> Result<()> {
-    let model = NeuralHash::load(&args.model, DeviceChoice::Cpu.resolve()?)?;
+    if let Some(plot) = &args.plot {
+        check_new_file(plot)?;
+    }
+    let device = DeviceChoice::Cpu.resolve()?;
+    let models = args
+        .model
+        .iter()
+        .map(|dir| {
+            Ok((
+                dir,
+                NeuralHash::load(dir, device)?,
+                trained_words(args, dir)?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
     let corpus = Corpus::load(args.corpus.as_deref())?;
-    let trained: Vec<String> = if args.held_out {
-        let path = args.model.join(TRAIN_WORDS_FILE);
-        read_word_list(&path).with_context(|| {
-            format!(
-                "--held-out needs {} (written for fixed-set models)",
-                path.display()
-            )
-        })?
-    } else {
-        Vec::new()
-    };
-    let r = generalize(
-        &corpus,
-        &trained,
-        &model,
-        args.words,
-        args.samples,
-        args.seed,
-    );
+    let mut drawn = Vec::with_capacity(models.len());
+    for (dir, model, trained) in &models {
+        let samples =
+            generalization_samples(&corpus, trained, model, args.words, args.samples, args.seed);
+        println!("{}", dir.display());
+        print_table(&samples.summary(), args.held_out);
+        let label = dir.file_name().map_or_else(
+            || dir.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        drawn.push((label, samples));
+    }
+    if let Some(plot) = &args.plot {
+        let caption = format!(
+            "{} samples of {} {}words per model into its bins (seed {}); collisions divided by a \
+             uniform random function's expectation.",
+            args.samples,
+            args.words,
+            if args.held_out { "unseen " } else { "" },
+            args.seed
+        );
+        draw_generalization(plot, &drawn, &caption)?;
+        println!("figure: {}", plot.display());
+    }
+    Ok(())
+}
+
+/// The words a model trained on, with `--held-out` (none otherwise).
+fn trained_words(args: &Args, dir: &Path) -> Result<Vec<String>> {
+    if !args.held_out {
+        return Ok(Vec::new());
+    }
+    let path = dir.join(TRAIN_WORDS_FILE);
+    read_word_list(&path).with_context(|| {
+        format!(
+            "--held-out needs {} (written for fixed-set models)",
+            path.display()
+        )
+    })
+}
+
+/// Refuses a `--plot` path that exists or whose folder does not, before any work.
+fn check_new_file(path: &Path) -> Result<()> {
+    if path.exists() {
+        bail!(
+            "--plot {}: the file exists; results are never overwritten, choose a new name",
+            path.display()
+        );
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        bail!(
+            "--plot {}: the folder {} does not exist",
+            path.display(),
+            parent.display()
+        );
+    }
+    Ok(())
+}
+
+/// One model's table: mean collisions and max load (95% CI) and z against a random function.
+fn print_table(r: &GeneralizationResult, held_out: bool) {
     let ci = |s: &nh_metrics::Summary| format!("{:.2} ± {:.2}", s.mean, s.ci95_half_width);
     println!(
         "{} samples of {} {}words into {} bins (mean ± 95% CI)",
         r.samples,
         r.words,
-        if args.held_out { "unseen " } else { "" },
+        if held_out { "unseen " } else { "" },
         r.bins
     );
     println!(
@@ -81,5 +147,4 @@ pub fn run(args: &Args) -> Result<()> {
         "{:<22}{:>20.2}{:>20}{:>14}",
         "uniform random (E)", r.uniform_expected_collisions, "", ""
     );
-    Ok(())
 }
