@@ -4,8 +4,10 @@ use std::path::Path;
 
 use nh_encode::IndexEncoder;
 use nh_env::ObservationMode;
+use rand::SeedableRng;
 use tch::Device;
 
+use crate::bin_log_probs::BinLogProbs;
 use crate::checkpoint::{
     self, ACTIVATION, Architecture, EncoderSpec, FIRST_LAYER, MODEL_FORMAT, MODEL_FORMAT_VERSION,
     ModelMetadata, ModelProvenance, TrainingRecord, WEIGHTS_FILE, WeightsRecord,
@@ -167,6 +169,29 @@ impl NeuralHash {
             let input = WordIds::new(&self.encoder, chunk, self.net.spec().word_key())
                 .all(self.net.device());
             bins.extend(self.net.greedy(&input));
+        }
+        bins
+    }
+
+    /// One bin per word drawn from the policy's softmax (the stochastic actor of training, not
+    /// a function: the same word may get another bin on the next call), from a ChaCha8 stream
+    /// seeded with `seed`. A table-observing model is sampled as in an empty table.
+    pub fn sample_words<S: AsRef<str>>(&self, words: &[S], seed: u64) -> Vec<usize> {
+        let _guard = tch::no_grad_guard();
+        let device = self.net.device();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let free = tch::Tensor::ones([self.bins() as i64], (tch::Kind::Float, device));
+        let mut bins = Vec::with_capacity(words.len());
+        for chunk in words.chunks(self.batch_size) {
+            let mut input =
+                WordIds::new(&self.encoder, chunk, self.net.spec().word_key()).all(device);
+            if self.architecture.observation.shows_table() {
+                input.occupancy = Some(tch::Tensor::zeros(
+                    [chunk.len() as i64, self.bins() as i64],
+                    (tch::Kind::Float, device),
+                ));
+            }
+            bins.extend(BinLogProbs::of(&self.net, &input).sample_free(&free, &mut rng));
         }
         bins
     }

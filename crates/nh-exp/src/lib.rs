@@ -89,8 +89,8 @@ pub use slurm::{SlurmOptions, Submission, TEMPLATE_PLACEHOLDERS, check_slurm_opt
 pub use summary::{FigureSummary, PanelSummary};
 pub use task::{CurveName, Curves, GeneralizationResult, TaskOutput};
 pub use train::{
-    GeneralizationSamples, TRAIN_WORDS_FILE, TaskContext, generalization_samples, generalize,
-    run_task, save_model, save_model_into,
+    GeneralizationSamples, Reading, TRAIN_WORDS_FILE, TaskContext, generalization_samples,
+    generalize, run_task, save_model, save_model_into,
 };
 pub use unit::{UnitFailure, UnitRecord};
 pub use windows::BootstrapIntervals;

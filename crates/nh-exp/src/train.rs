@@ -234,7 +234,26 @@ pub fn generalize(
     samples: usize,
     seed: u64,
 ) -> GeneralizationResult {
-    generalization_samples(corpus, trained, model, n, samples, seed).summary()
+    generalization_samples(corpus, trained, model, n, samples, seed, Reading::Argmax).summary()
+}
+
+/// How a trained policy places words: the paper's two readings of "the actor".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// The bin of highest probability: a hash function.
+    Argmax,
+    /// A bin drawn from the policy's softmax, as during training: not a function.
+    Sampled,
+}
+
+impl Reading {
+    /// The bins of `words` under this reading (`seed` seeds the draws of `Sampled`).
+    pub fn bins(self, model: &NeuralHash, words: &[&str], seed: u64) -> Vec<usize> {
+        match self {
+            Reading::Argmax => model.hash_batch(words),
+            Reading::Sampled => model.sample_words(words, seed),
+        }
+    }
 }
 
 /// Each sample's collisions and max load, for the trained hash and for Python's hash.
@@ -271,7 +290,7 @@ impl GeneralizationSamples {
 }
 
 /// Draws `samples` seeded samples of `n` corpus words that are not in `trained`, and places each
-/// with the model (argmax) and with Python's hash (seed 0) into the model's bins. The samples
+/// with the model (under `reading`) and with Python's hash (seed 0) into the model's bins. The samples
 /// depend only on the corpus, `trained`, `n`, `samples` and `seed`, so models trained on the same
 /// words are tested on the same samples.
 pub fn generalization_samples(
@@ -281,6 +300,7 @@ pub fn generalization_samples(
     n: usize,
     samples: usize,
     seed: u64,
+    reading: Reading,
 ) -> GeneralizationSamples {
     let seen: HashSet<&str> = trained.iter().map(String::as_str).collect();
     let unseen: Vec<&str> = corpus
@@ -301,12 +321,12 @@ pub fn generalization_samples(
         python_collisions: Vec::with_capacity(samples),
         python_max_load: Vec::with_capacity(samples),
     };
-    for _ in 0..samples {
+    for k in 0..samples {
         let pick: Vec<&str> = sample(&mut rng, unseen.len(), n)
             .iter()
             .map(|i| unseen[i])
             .collect();
-        let neural = TableStats::from_bins(&model.hash_batch(&pick), m);
+        let neural = TableStats::from_bins(&reading.bins(model, &pick, seed ^ k as u64), m);
         let py_bins: Vec<usize> = pick.iter().map(|w| python.bin(w, m)).collect();
         let py = TableStats::from_bins(&py_bins, m);
         out.neural_collisions.push(neural.collisions as f64);

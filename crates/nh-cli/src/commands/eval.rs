@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use nh_agents::{DeviceChoice, NeuralHash};
 use nh_corpus::{Corpus, read_word_list};
-use nh_exp::{GeneralizationResult, TRAIN_WORDS_FILE, draw_generalization, generalization_samples};
+use nh_exp::{
+    GeneralizationResult, Reading, TRAIN_WORDS_FILE, draw_generalization, generalization_samples,
+};
+use nh_metrics::TableStats;
 
 /// Arguments of `nh eval`.
 #[derive(Debug, clap::Args)]
@@ -29,10 +32,32 @@ pub struct Args {
     /// Word list file; default: NH_CORPUS, else the embedded list.
     #[arg(long)]
     corpus: Option<PathBuf>,
+    /// How the model places a word: `argmax` (the hash function) or `sampled` (a draw from the
+    /// policy's softmax, as the actor during training; not a function).
+    #[arg(long, value_enum, default_value_t = ReadingArg::Argmax)]
+    reading: ReadingArg,
     /// Also draw every sample's collisions, relative to a random function, per model, beside
     /// Python's hash, into this new PNG file (never over an existing one).
     #[arg(long)]
     plot: Option<PathBuf>,
+}
+
+/// `--reading`'s values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ReadingArg {
+    /// The bin of highest probability.
+    Argmax,
+    /// A bin drawn from the policy.
+    Sampled,
+}
+
+impl ReadingArg {
+    fn reading(self) -> Reading {
+        match self {
+            ReadingArg::Argmax => Reading::Argmax,
+            ReadingArg::Sampled => Reading::Sampled,
+        }
+    }
 }
 
 /// Prints mean collisions and max load (95% CI) for each model, Python's hash and random, and
@@ -56,9 +81,28 @@ pub fn run(args: &Args) -> Result<()> {
     let corpus = Corpus::load(args.corpus.as_deref())?;
     let mut drawn = Vec::with_capacity(models.len());
     for (dir, model, trained) in &models {
-        let samples =
-            generalization_samples(&corpus, trained, model, args.words, args.samples, args.seed);
-        println!("{}", dir.display());
+        let samples = generalization_samples(
+            &corpus,
+            trained,
+            model,
+            args.words,
+            args.samples,
+            args.seed,
+            args.reading.reading(),
+        );
+        println!("{} ({:?} reading)", dir.display(), args.reading);
+        if !trained.is_empty() {
+            let words: Vec<&str> = trained.iter().map(String::as_str).collect();
+            let bins = args.reading.reading().bins(model, &words, args.seed);
+            let stats = TableStats::from_bins(&bins, model.bins());
+            println!(
+                "its {} training words into {} bins: {} collisions, max load {}",
+                words.len(),
+                model.bins(),
+                stats.collisions,
+                stats.max_load
+            );
+        }
         print_table(&samples.summary(), args.held_out);
         let label = dir.file_name().map_or_else(
             || dir.display().to_string(),
