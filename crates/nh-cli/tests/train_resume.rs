@@ -99,6 +99,34 @@ fn a_resumed_resume_equals_an_uninterrupted_training() {
 }
 
 #[test]
+fn a_keyed_head_resumes_to_the_same_model_and_key() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let params = tmp.path().join("keyed.toml");
+    std::fs::write(&params, "[model]\nhead = \"factorized\"\nkeyed = true\n").expect("params");
+    let keyed = |iterations: &str| {
+        let mut v = cem(iterations);
+        v.extend(["--params".into(), params.display().to_string()]);
+        v
+    };
+    let whole = tmp.path().join("whole");
+    ok(nh(&args(&keyed("8")), &[Path::new("--out"), &whole]));
+    let cut = tmp.path().join("cut");
+    let mut first = keyed("3");
+    first.extend(["--checkpoint-every".into(), "1".into()]);
+    ok(nh(&args(&first), &[Path::new("--out"), &cut]));
+    ok(nh(&["train", "--iterations", "8", "--resume"], &[&cut]));
+    assert_eq!(metrics(&cut), metrics(&whole));
+    assert_eq!(metrics(&whole).len(), 1 + 8, "not solved before the cut");
+    assert_eq!(weights(&cut), weights(&whole));
+    let key = |dir: &Path| {
+        let text = std::fs::read_to_string(dir.join("metadata.json")).expect("metadata");
+        serde_json::from_str::<Value>(&text).expect("json")["architecture"]["key"].clone()
+    };
+    assert!(key(&whole)["seed"].is_u64(), "{}", key(&whole));
+    assert_eq!(key(&cut), key(&whole));
+}
+
+#[test]
 fn sigterm_stops_with_a_checkpoint_that_resumes_exactly() {
     let tmp = tempfile::tempdir().expect("temp dir");
     // A learning rate too small to finish: the run lasts until the signal.
