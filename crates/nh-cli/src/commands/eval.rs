@@ -112,12 +112,16 @@ pub fn run(args: &Args) -> Result<()> {
     }
     if let Some(plot) = &args.plot {
         let caption = format!(
-            "{} samples of {} {}words per model into its bins (seed {}); collisions divided by a \
-             uniform random function's expectation.",
+            "{} samples of {} {}words per model into its bins (seed {}), {} reading; collisions \
+             divided by a uniform random function's expectation.",
             args.samples,
             args.words,
             if args.held_out { "unseen " } else { "" },
-            args.seed
+            args.seed,
+            match args.reading {
+                ReadingArg::Argmax => "argmax",
+                ReadingArg::Sampled => "sampled",
+            }
         );
         draw_generalization(plot, &drawn, &caption)?;
         println!("figure: {}", plot.display());
