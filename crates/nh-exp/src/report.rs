@@ -82,7 +82,7 @@ pub fn write_figure_outputs(
     dir.write("summary.json", &json_bytes(&summary))?;
     dir.write(
         "summary.md",
-        summary_markdown(exp, by_panel, dir.id()).as_bytes(),
+        summary_markdown(exp, by_panel, &summary).as_bytes(),
     )?;
     // Written last: a run with `metadata.json` is finished.
     dir.write("metadata.json", &json_bytes(metadata))?;
@@ -354,12 +354,14 @@ fn pm(s: Option<&Summary>) -> String {
     }
 }
 
-/// A human-readable table of the run: first and final values per panel against the references.
+/// A human-readable table of the run: first and final values per panel against the references,
+/// the window statistics read from `summary` (one entry per panel of `exp`, in order).
 fn summary_markdown(
     exp: &Experiment,
     by_panel: &BTreeMap<String, Vec<FinishedUnit>>,
-    run_id: &str,
+    summary: &FigureSummary,
 ) -> String {
+    let run_id = &summary.run_id;
     let mut md = format!(
         "# {}: {}\n\nRun `{run_id}`. Values are means over seeds ± the 95% CI half-width (Student t); \
                           \"first 10%\" and \"final\" average each seed over its first and last 10% of \
@@ -367,7 +369,7 @@ fn summary_markdown(
                           interquartile mean (IQM) of the seeds.\n\n",
         exp.figure, exp.title
     );
-    for panel in &exp.panel {
+    for (panel, stats) in exp.panel.iter().zip(&summary.panels) {
         let outs = by_panel
             .get(&panel.id)
             .map(Vec::as_slice)
@@ -385,25 +387,26 @@ fn summary_markdown(
         md.push_str(
             "| quantity | first iteration | first 10% | final (last 10%) |\n|---|---|---|---|\n",
         );
-        let curves: Vec<&Curves> = outs.iter().map(|o| &o.curves).collect();
-        let intervals = bootstrap_intervals(&curves, names);
         for name in names {
             let firsts: Vec<f64> = outs
                 .iter()
                 .filter_map(|o| o.curves.get(name).and_then(|c| c.first().copied()))
                 .collect();
             let first = (!firsts.is_empty()).then(|| Summary::of(&firsts));
-            let boot = intervals.get(name).cloned().unwrap_or_default();
+            let boot = stats.bootstrap_ci95.get(name).cloned().unwrap_or_default();
+            let window = |summaries: &BTreeMap<CurveName, Option<Summary>>| {
+                summaries.get(name).cloned().flatten()
+            };
             md.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
                 name.as_str(),
                 pm(first.as_ref()),
                 window_cell(
-                    window_stats(outs, *name, Window::First).as_ref(),
+                    window(&stats.first_10_percent).as_ref(),
                     boot.first_10_percent
                 ),
                 window_cell(
-                    window_stats(outs, *name, Window::Last).as_ref(),
+                    window(&stats.final_last_10_percent).as_ref(),
                     boot.last_10_percent
                 )
             ));
