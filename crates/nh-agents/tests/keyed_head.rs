@@ -10,7 +10,7 @@ use nh_agents::{
     train_cem, train_pg, train_sac, train_supervised,
 };
 use nh_env::{EnvConfig, WordSchedule};
-use nh_metrics::{TableStats, collisions_variance, expected_collisions};
+use nh_metrics::TableStats;
 use tch::Device;
 
 /// A change made to a saved model's `metadata.json`.
@@ -21,11 +21,6 @@ fn provenance() -> ModelProvenance {
         corpus_sha256: "0".repeat(64),
         git_commit: "test".to_owned(),
     }
-}
-
-/// Standard deviations by which `collisions` of `n` words in `m` bins exceed a random function's.
-fn z_score(collisions: usize, n: usize, m: usize) -> f64 {
-    (collisions as f64 - expected_collisions(n, m)) / collisions_variance(n, m).sqrt()
 }
 
 #[test]
@@ -41,7 +36,7 @@ fn an_untrained_keyed_network_is_a_random_function_and_a_plain_one_is_not() {
             let model =
                 NeuralHash::untrained(&common::encoder(), &keyed, 2000, seed, Device::Cpu).unwrap();
             let stats = TableStats::from_bins(&model.hash_words(&words), 2000);
-            keyed_z.push(z_score(stats.collisions, 2000, 2000));
+            keyed_z.push(stats.collisions_z_score());
             let plain =
                 NeuralHash::untrained(&common::encoder(), &head, 2000, seed, Device::Cpu).unwrap();
             let plain_stats = TableStats::from_bins(&plain.hash_words(&words), 2000);
