@@ -76,6 +76,7 @@ mod inputs;
 mod key;
 mod learner;
 mod metrics;
+mod model_config;
 mod net;
 mod neural_hash;
 mod pg;
@@ -95,10 +96,7 @@ pub use checkpoint::{
     MODEL_FORMAT_VERSION, ModelMetadata, ModelProvenance, TrainingRecord, WEIGHTS_FILE,
     WeightsRecord,
 };
-pub use config::{
-    AcConfig, CemConfig, ModelConfig, OutputHead, PgConfig, PgEstimator, SacConfig,
-    SupervisedConfig,
-};
+pub use config::{AcConfig, CemConfig, PgConfig, PgEstimator, SacConfig, SupervisedConfig};
 pub use cpu::{CpuKernels, KERNEL_VARIABLES};
 pub use device::{
     DeviceChoice, LIBTORCH_VERSION, LibtorchInfo, device_name, libtorch_info, set_libtorch_threads,
@@ -107,6 +105,7 @@ pub use error::{Error, Result};
 pub use key::{HeadKey, KeyHash};
 pub use learner::Learner;
 pub use metrics::{EpochMetrics, IterationMetrics};
+pub use model_config::{ModelConfig, OutputHead};
 pub use neural_hash::{DEFAULT_HASH_BATCH, NeuralHash};
 pub use pg::train_pg;
 pub use resume::{CHECKPOINT_DIR, CheckpointEvery, Checkpointing, RunIdentity};

@@ -432,9 +432,7 @@ fn split_factors(last: &Tensor, rows: usize, cols: usize) -> (Tensor, Tensor) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inputs::WordIds;
     use crate::sampling::argmax_rows;
-    use nh_encode::Alphabet;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 
@@ -539,53 +537,6 @@ mod tests {
                 .to_string()
                 .contains("factor_rows")
         );
-    }
-
-    /// A keyed network and the same weights unkeyed, on `words` encoded for each.
-    fn keyed_pair(factors: Option<(usize, usize)>, words: &[&str]) -> [(Net, NetInput); 2] {
-        let encoder = IndexEncoder::new(Alphabet::lowercase(), 6).unwrap();
-        let plain = NetSpec::for_encoder(&encoder, 0, &[16], 12, factors);
-        let keyed = NetSpec {
-            key: Some(HeadKey::xxh3(99)),
-            ..plain.clone()
-        };
-        [plain, keyed].map(|spec| {
-            let net = Net::init(spec, Device::Cpu, &mut ChaCha8Rng::seed_from_u64(8)).unwrap();
-            let input = WordIds::new(&encoder, words, net.spec().word_key()).all(Device::Cpu);
-            (net, input)
-        })
-    }
-
-    #[test]
-    fn keyed_heads_relabel_the_plain_heads_per_word() {
-        let words = [
-            "ant", "bee", "cat", "dog", "eel", "fox", "gnu", "hen", "ibis",
-        ];
-        for factors in [None, Some((3, 4))] {
-            let [(plain, plain_input), (keyed, keyed_input)] = keyed_pair(factors, &words);
-            let key = keyed.spec().word_key().unwrap();
-            let plain_logits = plain.forward(&plain_input);
-            let keyed_logits = keyed.forward(&keyed_input);
-            let plain_labels = plain.greedy(&plain_input);
-            let keyed_bins = keyed.greedy(&keyed_input);
-            for (w, word) in words.iter().enumerate() {
-                let mut shifts = Vec::new();
-                key.push_shifts(word, &mut shifts);
-                // Every label's logit moves to that label's bin.
-                for label in 0..12 {
-                    let bin = key.bin(label, &shifts) as i64;
-                    let moved = keyed_logits.double_value(&[w as i64, bin]);
-                    let original = plain_logits.double_value(&[w as i64, label as i64]);
-                    assert!(
-                        (moved - original).abs() < 1e-6,
-                        "{factors:?} {word} {label}"
-                    );
-                }
-                assert_eq!(keyed_bins[w], key.bin(plain_labels[w], &shifts));
-            }
-            // The greedy bins are the argmax of the relabelled logits (no ties in random floats).
-            assert_eq!(keyed_bins, argmax_rows(&keyed_logits), "{factors:?}");
-        }
     }
 
     #[test]

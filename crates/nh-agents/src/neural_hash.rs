@@ -12,9 +12,9 @@ use crate::checkpoint::{
     self, ACTIVATION, Architecture, EncoderSpec, FIRST_LAYER, MODEL_FORMAT, MODEL_FORMAT_VERSION,
     ModelMetadata, ModelProvenance, TrainingRecord, WEIGHTS_FILE, WeightsRecord,
 };
-use crate::config::ModelConfig;
 use crate::inputs::WordIds;
 use crate::key::policy_key;
+use crate::model_config::ModelConfig;
 use crate::net::{Net, NetSpec, pad_index};
 use crate::rust_forward::RustNeuralHash;
 use crate::seeds::{Stream, rng};

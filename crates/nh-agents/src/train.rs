@@ -8,10 +8,10 @@ use serde::Serialize;
 use tch::Device;
 
 use crate::checkpoint::TrainingRecord;
-use crate::config::ModelConfig;
 use crate::device::device_name;
 use crate::key::policy_key;
 use crate::metrics::IterationMetrics;
+use crate::model_config::ModelConfig;
 use crate::net::NetSpec;
 use crate::neural_hash::NeuralHash;
 use crate::resume::{Checkpointing, RunIdentity};
