@@ -208,6 +208,7 @@ impl Net {
         device: Device,
         mut values: BTreeMap<String, (Vec<usize>, Vec<f32>)>,
     ) -> Result<Net> {
+        crate::cpu::prime_elementwise_kernels();
         let vs = VarStore::new(device);
         let mut take = |name: &str| -> Result<Tensor> {
             let (shape, data) = values.remove(name).ok_or_else(|| {
