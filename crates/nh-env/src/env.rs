@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::config::{EnvConfig, ObservationMode, WordSchedule};
 use crate::encoder::ObservationEncoder;
 use crate::error::{Error, Result};
+use crate::rng_state::RngState;
 use crate::sampler::IndexSampler;
 use crate::spaces::{Discrete, ObservationSpace};
 use crate::table::{EpisodeStats, Table};
@@ -80,7 +81,9 @@ impl Placement {
 ///
 /// Seeding: `reset(Some(seed))` reseeds the episode RNG (a ChaCha8 generator), so a seed fixes
 /// the episode's words whatever happened before; `reset(None)` continues the current RNG, which
-/// starts from seed 0 when the environment is built.
+/// starts from seed 0 when the environment is built. [`rng_state`](Self::rng_state) and
+/// [`set_rng_state`](Self::set_rng_state) save and restore that RNG's position, so a training
+/// can stop between episodes and continue with the same episodes.
 #[derive(Clone, Debug)]
 pub struct HashTableEnv<E> {
     config: EnvConfig,
@@ -208,6 +211,19 @@ impl<E: ObservationEncoder> HashTableEnv<E> {
     /// Statistics of the current episode so far (final once it terminated).
     pub fn episode_stats(&self) -> EpisodeStats {
         self.table.stats()
+    }
+
+    /// The position of the episode RNG: with [`set_rng_state`](Self::set_rng_state) on an
+    /// environment of the same config and words, the episodes that follow `reset(None)` are the
+    /// ones this environment would play next.
+    pub fn rng_state(&self) -> RngState {
+        RngState::of(&self.rng)
+    }
+
+    /// Moves the episode RNG to `state` (from [`rng_state`](Self::rng_state)); the current
+    /// episode is unchanged, the next `reset(None)` draws from there.
+    pub fn set_rng_state(&mut self, state: &RngState) {
+        self.rng = state.restore();
     }
 
     /// Whether the current episode placed all its words (false before the first reset).

@@ -124,6 +124,9 @@
 //! - Determinism: all randomness comes from a ChaCha8 generator seeded by `reset(Some(seed))`
 //!   (seed 0 until then); `reset(None)` continues it. Sampling without replacement is exact and
 //!   allocation-free after the first episode, with memory proportional to `N`, not to the corpus.
+//!   [`HashTableEnv::rng_state`] saves the generator's position ([`RngState`], serde) and
+//!   [`HashTableEnv::set_rng_state`] restores it, so a training checkpoint continues the same
+//!   episodes.
 //! - Words are shared (`Arc<[String]>`) between the environments of a [`VecEnv`].
 //! - Other projects use this crate, so what may grow is `#[non_exhaustive]`: [`Step`], [`Info`],
 //!   [`Placement`], [`EpisodeStats`], [`EnvConfig`], [`RewardConfig`] and [`Error`]. Build them
@@ -139,6 +142,7 @@ mod config;
 mod encoder;
 mod env;
 mod error;
+mod rng_state;
 mod sampler;
 mod spaces;
 mod table;
@@ -149,6 +153,7 @@ pub use config::{EnvConfig, ObservationMode, RewardConfig, WordSchedule};
 pub use encoder::{FnEncoder, ObservationEncoder};
 pub use env::{HashTableEnv, Info, Placement, Step};
 pub use error::{Error, Result};
+pub use rng_state::RngState;
 pub use spaces::{Discrete, ObservationSpace};
 pub use table::{EpisodeStats, score_actions};
 pub use vec_env::VecEnv;

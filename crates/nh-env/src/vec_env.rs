@@ -6,6 +6,7 @@ use crate::config::EnvConfig;
 use crate::encoder::ObservationEncoder;
 use crate::env::{HashTableEnv, Info, Step};
 use crate::error::{Error, Result};
+use crate::rng_state::RngState;
 use crate::spaces::{Discrete, ObservationSpace};
 use crate::table::EpisodeStats;
 
@@ -95,6 +96,29 @@ impl<E: ObservationEncoder> VecEnv<E> {
     /// Statistics of each environment's current episode.
     pub fn episode_stats(&self) -> Vec<EpisodeStats> {
         self.envs.iter().map(HashTableEnv::episode_stats).collect()
+    }
+
+    /// The position of each environment's episode RNG (see [`HashTableEnv::rng_state`]).
+    pub fn rng_states(&self) -> Vec<RngState> {
+        self.envs.iter().map(HashTableEnv::rng_state).collect()
+    }
+
+    /// Moves environment `i`'s episode RNG to `states[i]` (see [`HashTableEnv::set_rng_state`]).
+    ///
+    /// # Errors
+    /// [`Error::BufferLength`] unless `states` holds `num_envs` values; then no RNG moved.
+    pub fn set_rng_states(&mut self, states: &[RngState]) -> Result<()> {
+        if states.len() != self.envs.len() {
+            return Err(Error::BufferLength {
+                buffer: "states",
+                expected: self.envs.len(),
+                actual: states.len(),
+            });
+        }
+        for (env, state) in self.envs.iter_mut().zip(states) {
+            env.set_rng_state(state);
+        }
+        Ok(())
     }
 
     /// Resets every environment, environment `i` with `seed + i` (or continuing its RNG for

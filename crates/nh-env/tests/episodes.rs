@@ -127,6 +127,33 @@ fn sample_schedule_draws_fresh_distinct_words_covering_the_list() {
 }
 
 #[test]
+fn a_saved_rng_state_continues_the_same_episodes_in_a_new_environment() {
+    let config = EnvConfig::new(10, 10);
+    let mut env = HashTableEnv::new(config.clone(), common::words(30), common::encoder()).unwrap();
+    let mut obs = vec![0.0; 2];
+    env.reset(Some(4), &mut obs);
+    env.reset(None, &mut obs);
+    let saved = env.rng_state();
+    let text = serde_json::to_string(&saved).unwrap();
+    let next: Vec<Vec<usize>> = (0..5)
+        .map(|_| {
+            env.reset(None, &mut obs);
+            env.episode_words().to_vec()
+        })
+        .collect();
+    // A fresh environment would start from seed 0 and play other episodes.
+    let mut fresh = HashTableEnv::new(config, common::words(30), common::encoder()).unwrap();
+    fresh.reset(None, &mut obs);
+    assert_ne!(fresh.episode_words(), next[0].as_slice());
+    fresh.set_rng_state(&serde_json::from_str(&text).unwrap());
+    assert_eq!(fresh.rng_state(), saved);
+    for (k, episode) in next.iter().enumerate() {
+        fresh.reset(None, &mut obs);
+        assert_eq!(fresh.episode_words(), episode.as_slice(), "episode {k}");
+    }
+}
+
+#[test]
 fn pool_schedule_draws_within_the_pool_as_sample_does() {
     let pool = common::words(12);
     let mut as_pool = HashTableEnv::new(

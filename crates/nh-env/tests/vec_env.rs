@@ -82,6 +82,29 @@ fn environments_draw_different_words_and_reset_none_moves_on() {
 }
 
 #[test]
+fn saved_rng_states_continue_every_environment() {
+    let mut envs = VecEnv::new(config(), common::words(1000), common::encoder(), 3).unwrap();
+    let mut obs = vec![0.0; 3 * envs.observation_space().dim()];
+    envs.reset_all(Some(8), &mut obs);
+    let saved = envs.rng_states();
+    envs.reset_all(None, &mut obs);
+    let mut restored = VecEnv::new(config(), common::words(1000), common::encoder(), 3).unwrap();
+    assert_eq!(
+        restored.set_rng_states(&saved[..2]),
+        Err(nh_env::Error::BufferLength {
+            buffer: "states",
+            expected: 3,
+            actual: 2
+        })
+    );
+    restored.set_rng_states(&saved).unwrap();
+    restored.reset_all(None, &mut obs);
+    for (i, (a, b)) in envs.envs().iter().zip(restored.envs()).enumerate() {
+        assert_eq!(a.episode_words(), b.episode_words(), "env {i}");
+    }
+}
+
+#[test]
 fn unseeded_envs_start_from_seeds_zero_to_b_minus_one() {
     let mut envs = VecEnv::new(config(), common::words(300), common::encoder(), 2).unwrap();
     let mut obs = vec![0.0; 2 * envs.observation_space().dim()];
