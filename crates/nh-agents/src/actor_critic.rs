@@ -15,6 +15,7 @@
 use tch::{Kind, Tensor};
 
 use crate::Result;
+use crate::adam::Adam;
 use crate::config::AcConfig;
 use crate::metrics::IterationMetrics;
 use crate::net::{Net, NetInput};
@@ -22,7 +23,7 @@ use crate::neural_hash::NeuralHash;
 use crate::rollout::{Collector, Rollout};
 use crate::sampling::{mean_entropy, scalar};
 use crate::seeds::{Stream, rng};
-use crate::train::{Clock, TrainOutcome, TrainSetup, adam, log_start, record_iteration};
+use crate::train::{Clock, TrainOutcome, TrainSetup, log_start, record_iteration};
 
 /// Trains an actor and a critic for `config.iterations` iterations, calling `progress` after each.
 ///
@@ -44,8 +45,8 @@ pub fn train_actor_critic(
         setup.device,
         &mut rng(setup.seed, Stream::CriticInit),
     )?;
-    let mut actor_opt = adam(actor.var_store(), config.actor_learning_rate, None)?;
-    let mut critic_opt = adam(critic.var_store(), config.critic_learning_rate, None)?;
+    let mut actor_opt = Adam::new(actor.var_store(), config.actor_learning_rate);
+    let mut critic_opt = Adam::new(critic.var_store(), config.critic_learning_rate);
     let mut collector = Collector::new(setup, config.episodes_per_update, actor.spec().word_key())?;
     let mut actions_rng = rng(setup.seed, Stream::Actions);
     log_start("ac", setup, config.iterations);

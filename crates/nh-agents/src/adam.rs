@@ -1,18 +1,25 @@
-//! Adam whose moments can be saved and restored, so the cross-entropy method's guard can roll
-//! the optimizer back together with the network.
+//! Adam whose moments can be saved and restored: every learner's optimizer, so that a training
+//! checkpoint holds them and the cross-entropy method's guard can roll the optimizer back
+//! together with the network.
 //!
 //! libtorch's Adam (behind `tch::nn::Optimizer`) keeps its moments out of reach, so a rollback
 //! had to restart it. A fresh Adam's first step moves every parameter by about the full learning
 //! rate, whatever its gradient: on 160,000 words one such step took a network with 16,964
 //! collisions to 125,782 (docs/REPRODUCTION.md). This is the same algorithm (Kingma and Ba, with
-//! libtorch's defaults β1 = 0.9, β2 = 0.999, ε = 1e-8, no weight decay) written with tensor
-//! operations; its float rounding can differ from libtorch's fused kernels in the last bit.
+//! libtorch's defaults β1 = 0.9, β2 = 0.999, ε = 1e-8 unless set, no weight decay) written with
+//! tensor operations; its float rounding can differ from libtorch's fused kernels in the last bit.
+
+use std::path::Path;
 
 use tch::Tensor;
 use tch::nn::VarStore;
 
+use crate::checkpoint::Parameters;
+use crate::resume::NamedValues;
+
 const BETA1: f64 = 0.9;
 const BETA2: f64 = 0.999;
+/// libtorch's default ε.
 const EPS: f64 = 1e-8;
 
 /// Adam over the trainable variables of one `VarStore`.
@@ -20,6 +27,7 @@ pub(crate) struct Adam {
     params: Vec<Tensor>,
     moments: Moments,
     learning_rate: f64,
+    eps: f64,
 }
 
 /// Each parameter's first and second moment and its number of steps: Adam's whole state.
@@ -42,7 +50,13 @@ impl Adam {
             },
             params,
             learning_rate,
+            eps: EPS,
         }
+    }
+
+    /// This optimizer with ε = `eps` in the denominator instead of libtorch's 1e-8.
+    pub(crate) fn with_eps(self, eps: f64) -> Adam {
+        Adam { eps, ..self }
     }
 
     /// The learning rate of the following steps.
@@ -67,15 +81,21 @@ impl Adam {
 
     /// Clears the gradients, back-propagates `loss` and takes one step.
     pub(crate) fn backward_step(&mut self, loss: &Tensor) {
-        for p in &mut self.params {
-            p.zero_grad();
-        }
+        self.zero_grad();
         loss.backward();
         self.step();
     }
 
+    /// Sets the gradients of this optimizer's parameters to zero (for a loss whose gradients
+    /// reach several optimizers' parameters: zero each, back-propagate once, step each).
+    pub(crate) fn zero_grad(&mut self) {
+        for p in &mut self.params {
+            p.zero_grad();
+        }
+    }
+
     /// One Adam step on every parameter that has a gradient.
-    fn step(&mut self) {
+    pub(crate) fn step(&mut self) {
         let m = &mut self.moments;
         tch::no_grad(|| {
             for (i, param) in self.params.iter_mut().enumerate() {
@@ -90,7 +110,7 @@ impl Adam {
                 let _ = m.first[i].g_add_(&(&grad * (1.0 - BETA1)));
                 let _ = m.second[i].g_mul_scalar_(BETA2);
                 let _ = m.second[i].g_add_(&(&grad * &grad * (1.0 - BETA2)));
-                let denom = m.second[i].sqrt() / bias2.sqrt() + EPS;
+                let denom = m.second[i].sqrt() / bias2.sqrt() + self.eps;
                 let update = &m.first[i] / denom * (self.learning_rate / bias1);
                 let _ = param.g_sub_(&update);
             }
@@ -138,7 +158,7 @@ impl Moments {
     }
 
     /// The moments as named values (`first.<i>`, `second.<i>`), for a checkpoint.
-    pub(crate) fn named_values(&self) -> crate::resume::NamedValues {
+    pub(crate) fn named_values(&self) -> NamedValues {
         let named = |kind: &str, ts: &[Tensor]| -> Vec<(String, Vec<usize>, Vec<f32>)> {
             ts.iter()
                 .enumerate()
@@ -162,9 +182,9 @@ impl Moments {
     /// [`crate::Error::Checkpoint`] naming a missing or misshapen moment.
     pub(crate) fn load(
         &mut self,
-        values: &crate::checkpoint::Parameters,
+        values: &Parameters,
         steps: &[i32],
-        origin: &std::path::Path,
+        origin: &Path,
     ) -> crate::Result<()> {
         let bad = |reason: String| crate::Error::Checkpoint {
             path: origin.to_path_buf(),
@@ -256,35 +276,43 @@ mod tests {
 
     #[test]
     fn takes_the_same_steps_as_libtorchs_adam() {
-        let (ours_vs, ours_model, x, y) = problem();
-        let mut ours = Adam::new(&ours_vs, 1e-2);
-        let (theirs_vs, theirs_model, _, _) = problem();
-        let mut theirs = nn::Adam::default().build(&theirs_vs, 1e-2).unwrap();
-        assert_eq!(flat(&ours_vs), flat(&theirs_vs));
-        let start = flat(&ours_vs);
-        for _ in 0..50 {
-            ours.backward_step(&loss(&ours_model, &x, &y));
-            theirs.backward_step(&loss(&theirs_model, &x, &y));
+        // libtorch's default ε, and SAC's kind of setting (large enough to change every step).
+        for eps in [None, Some(0.1)] {
+            let (ours_vs, ours_model, x, y) = problem();
+            let mut ours = Adam::new(&ours_vs, 1e-2);
+            let (theirs_vs, theirs_model, _, _) = problem();
+            let mut theirs = nn::Adam::default();
+            if let Some(eps) = eps {
+                ours = ours.with_eps(eps);
+                theirs = theirs.eps(eps);
+            }
+            let mut theirs = theirs.build(&theirs_vs, 1e-2).unwrap();
+            assert_eq!(flat(&ours_vs), flat(&theirs_vs));
+            let start = flat(&ours_vs);
+            for _ in 0..50 {
+                ours.backward_step(&loss(&ours_model, &x, &y));
+                theirs.backward_step(&loss(&theirs_model, &x, &y));
+            }
+            let (a, b) = (flat(&ours_vs), flat(&theirs_vs));
+            let moved = a
+                .iter()
+                .zip(&start)
+                .map(|(p, s)| (p - s).abs())
+                .fold(0f32, f32::max);
+            let apart = a
+                .iter()
+                .zip(&b)
+                .map(|(p, q)| (p - q).abs())
+                .fold(0f32, f32::max);
+            assert!(
+                moved > 0.05,
+                "eps {eps:?}: 50 steps at 1e-2 should move a weight: {moved}"
+            );
+            assert!(
+                apart < 1e-5,
+                "eps {eps:?}: ours and libtorch's Adam drifted {apart} apart"
+            );
         }
-        let (a, b) = (flat(&ours_vs), flat(&theirs_vs));
-        let moved = a
-            .iter()
-            .zip(&start)
-            .map(|(p, s)| (p - s).abs())
-            .fold(0f32, f32::max);
-        let apart = a
-            .iter()
-            .zip(&b)
-            .map(|(p, q)| (p - q).abs())
-            .fold(0f32, f32::max);
-        assert!(
-            moved > 0.05,
-            "50 steps at 1e-2 should move a weight: {moved}"
-        );
-        assert!(
-            apart < 1e-5,
-            "ours and libtorch's Adam drifted {apart} apart"
-        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 use tch::{Kind, Tensor};
 
 use crate::Result;
+use crate::adam::Adam;
 use crate::config::{PgConfig, PgEstimator};
 use crate::metrics::IterationMetrics;
 use crate::net::Net;
@@ -17,7 +18,7 @@ use crate::neural_hash::NeuralHash;
 use crate::rollout::{Collector, Rollout};
 use crate::sampling::{mean_entropy, scalar};
 use crate::seeds::{Stream, rng};
-use crate::train::{Clock, TrainOutcome, TrainSetup, adam, log_start, record_iteration};
+use crate::train::{Clock, TrainOutcome, TrainSetup, log_start, record_iteration};
 
 /// Trains a policy with REINFORCE for `config.iterations` iterations (fewer when
 /// `stop_at_zero_collisions` triggers), calling `progress` after each.
@@ -32,7 +33,7 @@ pub fn train_pg(
     config.validate()?;
     let spec = setup.policy_spec(&config.model)?;
     let policy = Net::init(spec, setup.device, &mut rng(setup.seed, Stream::PolicyInit))?;
-    let mut optimizer = adam(policy.var_store(), config.learning_rate, None)?;
+    let mut optimizer = Adam::new(policy.var_store(), config.learning_rate);
     let mut collector =
         Collector::new(setup, config.episodes_per_update, policy.spec().word_key())?;
     let mut actions_rng = rng(setup.seed, Stream::Actions);

@@ -17,6 +17,7 @@ use rand::Rng;
 use tch::nn::VarStore;
 use tch::{Kind, Tensor};
 
+use crate::adam::Adam;
 use crate::config::SacConfig;
 use crate::inputs::WordIds;
 use crate::metrics::IterationMetrics;
@@ -25,7 +26,7 @@ use crate::neural_hash::NeuralHash;
 use crate::rollout::Collector;
 use crate::sampling::{mean_entropy, scalar};
 use crate::seeds::{Stream, rng};
-use crate::train::{Clock, TrainOutcome, TrainSetup, adam, log_start, record_iteration};
+use crate::train::{Clock, TrainOutcome, TrainSetup, log_start, record_iteration};
 use crate::{Error, Result};
 
 /// Trains a discrete SAC agent for `config.iterations` episodes, calling `progress` after each.
@@ -60,11 +61,11 @@ pub fn train_sac(
         )?,
     ];
     let mut q_target = [q[0].duplicate()?, q[1].duplicate()?];
-    let eps = Some(config.adam_eps);
-    let mut actor_opt = adam(actor.var_store(), config.policy_learning_rate, eps)?;
+    let eps = config.adam_eps;
+    let mut actor_opt = Adam::new(actor.var_store(), config.policy_learning_rate).with_eps(eps);
     let mut q_opts = [
-        adam(q[0].var_store(), config.q_learning_rate, eps)?,
-        adam(q[1].var_store(), config.q_learning_rate, eps)?,
+        Adam::new(q[0].var_store(), config.q_learning_rate).with_eps(eps),
+        Adam::new(q[1].var_store(), config.q_learning_rate).with_eps(eps),
     ];
     let alpha_store = VarStore::new(setup.device);
     let log_alpha = alpha_store
@@ -74,7 +75,7 @@ pub fn train_sac(
             &Tensor::from_slice(&[config.alpha.ln() as f32]).to_device(setup.device),
         )
         .map_err(|e| Error::torch("creating the temperature", e))?;
-    let mut alpha_opt = adam(&alpha_store, config.alpha_learning_rate, eps)?;
+    let mut alpha_opt = Adam::new(&alpha_store, config.alpha_learning_rate).with_eps(eps);
     let learner = Learner {
         actor: &actor,
         q: &q,
@@ -201,9 +202,9 @@ impl Learner<'_> {
         ids: &WordIds,
         q_target: &[Net; 2],
         log_alpha: &Tensor,
-        q_opts: &mut [tch::nn::Optimizer; 2],
-        actor_opt: &mut tch::nn::Optimizer,
-        alpha_opt: &mut tch::nn::Optimizer,
+        q_opts: &mut [Adam; 2],
+        actor_opt: &mut Adam,
+        alpha_opt: &mut Adam,
     ) -> (f64, f64) {
         let device = self.actor.device();
         let rows: Vec<usize> = batch.iter().map(|t| t.row).collect();
@@ -239,9 +240,9 @@ impl Learner<'_> {
                     .mse_loss(&targets, tch::Reduction::Mean)
             })
             .fold(Tensor::zeros([], (Kind::Float, device)), |acc, l| acc + l);
-        q_opts.iter_mut().for_each(tch::nn::Optimizer::zero_grad);
+        q_opts.iter_mut().for_each(Adam::zero_grad);
         q_loss.backward();
-        q_opts.iter_mut().for_each(tch::nn::Optimizer::step);
+        q_opts.iter_mut().for_each(Adam::step);
 
         let log_probs = self.actor.forward(&state).log_softmax(-1, Kind::Float);
         let probs = log_probs.exp();

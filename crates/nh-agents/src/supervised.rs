@@ -10,6 +10,7 @@ use nh_env::ObservationMode;
 use nh_metrics::PyStrHash;
 use tch::{Device, Tensor};
 
+use crate::adam::Adam;
 use crate::checkpoint::TrainingRecord;
 use crate::config::SupervisedConfig;
 use crate::device::device_name;
@@ -20,7 +21,7 @@ use crate::net::{Net, NetSpec};
 use crate::neural_hash::NeuralHash;
 use crate::sampling::{argmax_rows, scalar, shuffle};
 use crate::seeds::{Stream, rng};
-use crate::train::{Clock, adam};
+use crate::train::Clock;
 use crate::{Error, Result};
 
 /// Words per forward pass when measuring accuracy.
@@ -72,7 +73,7 @@ pub fn train_supervised(
         WordIds::new(encoder, held_out, spec.word_key()),
     );
     let net = Net::init(spec, device, &mut rng(seed, Stream::PolicyInit))?;
-    let mut optimizer = adam(net.var_store(), config.learning_rate, None)?;
+    let mut optimizer = Adam::new(net.var_store(), config.learning_rate);
     let mut batch_rng = rng(seed, Stream::Batches);
     let mut order: Vec<usize> = (0..train.len()).collect();
     tracing::info!(train = train.len(), held_out = held_out.len(), bins = config.bins, seed, device = %device_name(device), "supervised training");

@@ -220,19 +220,3 @@ impl Clock {
         self.before + self.started.elapsed().as_secs_f64()
     }
 }
-
-/// Builds an Adam optimizer over a network's parameters.
-pub(crate) fn adam(
-    vs: &tch::nn::VarStore,
-    learning_rate: f64,
-    eps: Option<f64>,
-) -> Result<tch::nn::Optimizer> {
-    use tch::nn::OptimizerConfig;
-    let mut config = tch::nn::Adam::default();
-    if let Some(eps) = eps {
-        config = config.eps(eps);
-    }
-    config
-        .build(vs, learning_rate)
-        .map_err(|e| Error::torch("building the Adam optimizer", e))
-}
