@@ -38,13 +38,12 @@ use crate::inputs::WordIds;
 use crate::metrics::IterationMetrics;
 use crate::net::Net;
 use crate::neural_hash::NeuralHash;
-use crate::resume::{
-    NamedValues, RngState, Schedule, prefixed, read_checkpoint, take_prefixed, write_checkpoint,
-};
+use crate::resume::{NamedValues, RngState, prefixed, take_prefixed};
 use crate::rollout::table_only;
 use crate::sampling::{scalar, shuffle};
 use crate::seeds::{Stream, rng};
-use crate::train::{CheckpointWrite, Clock, TrainOutcome, TrainSetup, log_start, record_iteration};
+use crate::session::{CheckpointSession, load_net};
+use crate::train::{Clock, TrainOutcome, TrainSetup, log_start, record_iteration};
 use crate::{Error, Result};
 
 /// Fits a policy to a collision-free placement of the fixed word set `setup.words` (the env
@@ -86,13 +85,10 @@ pub fn train_cem(
     // Each word's target of the previous iteration (for `sticky_targets`).
     let mut previous: Option<Vec<usize>> = None;
     let mut metrics = Vec::with_capacity(config.iterations);
-    let checkpointing = setup
-        .checkpoint
-        .map(|c| Ok::<_, Error>((c, setup.run_identity("cem", config, c)?)))
-        .transpose()?;
+    let mut session =
+        CheckpointSession::new(setup.checkpoint, |c| setup.run_identity("cem", config, c))?;
     let mut elapsed_before = 0.0;
-    if let Some((ckpt, identity)) = checkpointing.as_ref().filter(|(c, _)| c.resume) {
-        let (state, tensors): (CemState, _) = read_checkpoint(ckpt, identity)?;
+    if let Some(resumed) = session.resume::<CemState>()? {
         let mut run = CemRun {
             policy: &mut policy,
             optimizer: &mut optimizer,
@@ -100,16 +96,17 @@ pub fn train_cem(
             proposal_rng: &mut proposal_rng,
             batch_rng: &mut batch_rng,
         };
-        run.load(&state, tensors, &ckpt.checkpoint_dir())?;
-        previous = state.previous;
-        metrics = state.metrics;
-        elapsed_before = state.seconds;
+        run.load(&resumed.state, resumed.tensors, &resumed.origin)?;
+        previous = resumed.state.previous;
+        metrics = resumed.state.metrics;
+        elapsed_before = resumed.state.seconds;
     }
-    let mut checkpoints = Vec::new();
-    let mut schedule = Schedule::new(checkpointing.as_ref().and_then(|(c, _)| c.every));
+    // A run that reached a perfect hash is over, also when resumed with a larger budget.
+    let solved = |rows: &[IterationMetrics]| rows.last().is_some_and(|r| r.collisions == 0.0);
     log_start("cem", setup, config.iterations);
     let clock = Clock::resumed(elapsed_before);
-    for iteration in metrics.len()..config.iterations {
+    while metrics.len() < config.iterations && !solved(&metrics) {
+        let iteration = metrics.len();
         // Full batch: one forward pass serves the evaluation, the proposals and the first step.
         let full = (batch == n).then(|| BinLogProbs::of(&policy, &ids.all(policy.device())));
         let eval = match &full {
@@ -162,37 +159,17 @@ pub fn train_cem(
             seconds: clock.seconds(),
         };
         record_iteration("cem", row, progress, &mut metrics);
-        let stop = checkpointing
-            .as_ref()
-            .is_some_and(|(c, _)| c.stop_requested());
-        let ending =
-            done || stop || setup.out_of_time(&clock) || metrics.len() == config.iterations;
-        if let Some((ckpt, identity)) = &checkpointing {
-            if schedule.tick() || ending {
-                let run = CemRun {
-                    policy: &mut policy,
-                    optimizer: &mut optimizer,
-                    best: &mut best,
-                    proposal_rng: &mut proposal_rng,
-                    batch_rng: &mut batch_rng,
-                };
-                let (state, tensors) = run.checkpoint(&metrics, previous.clone(), clock.seconds());
-                let started = std::time::Instant::now();
-                let bytes = write_checkpoint(ckpt, identity, &state, &tensors)?;
-                checkpoints.push(CheckpointWrite {
-                    iterations: metrics.len(),
-                    bytes,
-                    seconds: started.elapsed().as_secs_f64(),
-                });
-            }
-            if stop {
-                return Err(Error::Stopped {
-                    iterations: metrics.len(),
-                    checkpoint: ckpt.checkpoint_dir(),
-                    out: ckpt.dir.clone(),
-                });
-            }
-        }
+        let ending = done || setup.out_of_time(&clock) || metrics.len() == config.iterations;
+        session.after_iteration(metrics.len(), ending, || {
+            let run = CemRun {
+                policy: &mut policy,
+                optimizer: &mut optimizer,
+                best: &mut best,
+                proposal_rng: &mut proposal_rng,
+                batch_rng: &mut batch_rng,
+            };
+            run.checkpoint(&metrics, previous.clone(), clock.seconds())
+        })?;
         if ending {
             break;
         }
@@ -205,7 +182,7 @@ pub fn train_cem(
     Ok(TrainOutcome {
         model,
         metrics,
-        checkpoints,
+        checkpoints: session.into_writes(),
     })
 }
 
@@ -264,16 +241,7 @@ impl CemRun<'_> {
         mut tensors: crate::checkpoint::Parameters,
         origin: &std::path::Path,
     ) -> Result<()> {
-        let policy = Net::from_values(
-            self.policy.spec().clone(),
-            self.policy.device(),
-            take_prefixed(&mut tensors, "policy"),
-        )
-        .map_err(|e| Error::Checkpoint {
-            path: origin.to_path_buf(),
-            reason: format!("the policy: {e}"),
-        })?;
-        self.policy.copy_from(&policy);
+        load_net(self.policy, &mut tensors, "policy", origin)?;
         let adam = take_prefixed(&mut tensors, "adam");
         self.optimizer
             .moments_mut()

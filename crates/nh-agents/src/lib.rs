@@ -86,6 +86,7 @@ mod rust_forward;
 mod sac;
 mod sampling;
 mod seeds;
+mod session;
 mod supervised;
 mod train;
 

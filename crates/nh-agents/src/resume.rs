@@ -47,7 +47,8 @@ pub struct RunIdentity {
     pub env: serde_json::Value,
     /// The seed.
     pub seed: u64,
-    /// SHA-256 of the training words, one per line.
+    /// SHA-256 of the training words, one per line (supervised training: then an empty line
+    /// and the held-out words).
     pub words_sha256: String,
     /// SHA-256 of the corpus they came from.
     pub corpus_sha256: String,
@@ -58,6 +59,39 @@ pub struct RunIdentity {
 }
 
 impl RunIdentity {
+    /// The identity of a run of `algorithm` with `config`, whose iteration budget `budget_key`
+    /// is left out (a resume may extend it), on `env` (`None` for supervised training), `seed`
+    /// and the words hashed by [`words_sha256`].
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the config or environment does not serialize.
+    pub(crate) fn new(
+        algorithm: &str,
+        (config, budget_key): (&impl Serialize, &str),
+        env: Option<&nh_env::EnvConfig>,
+        seed: u64,
+        words_sha256: String,
+        checkpointing: &Checkpointing,
+    ) -> Result<RunIdentity> {
+        let json = |value: serde_json::Result<serde_json::Value>| {
+            value.map_err(|e| Error::config("checkpoint", algorithm, &e.to_string()))
+        };
+        let mut config = json(serde_json::to_value(config))?;
+        if let Some(object) = config.as_object_mut() {
+            object.remove(budget_key);
+        }
+        Ok(RunIdentity {
+            algorithm: algorithm.to_owned(),
+            config,
+            env: json(serde_json::to_value(env))?,
+            seed,
+            words_sha256,
+            corpus_sha256: checkpointing.corpus_sha256.clone(),
+            commit: checkpointing.commit.clone(),
+            cpu: CpuKernels::detect(),
+        })
+    }
+
     /// The fields that must match for a resume, by name.
     fn binding(&self) -> [(&'static str, serde_json::Value); 6] {
         [
@@ -183,6 +217,22 @@ impl RngState {
         rng.set_word_pos(self.word_pos);
         rng
     }
+}
+
+/// SHA-256 of word lists, one word per line, lists separated by an empty line (words are never
+/// empty, so the lists can be told apart).
+pub(crate) fn words_sha256(lists: &[&[String]]) -> String {
+    let mut text = String::new();
+    for (i, words) in lists.iter().enumerate() {
+        if i > 0 {
+            text.push('\n');
+        }
+        for word in *words {
+            text.push_str(word);
+            text.push('\n');
+        }
+    }
+    sha256_hex(text.as_bytes())
 }
 
 /// Named f32 tensors as `(name, shape, values)`.
@@ -344,4 +394,23 @@ pub(crate) fn prefixed(prefix: &str, values: NamedValues) -> NamedValues {
         .into_iter()
         .map(|(name, shape, data)| (format!("{prefix}.{name}"), shape, data))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(list: &[&str]) -> Vec<String> {
+        list.iter().map(|&w| w.to_owned()).collect()
+    }
+
+    #[test]
+    fn one_word_list_hashes_as_its_lines_and_lists_are_told_apart() {
+        let (ab, c) = (words(&["ant", "bee"]), words(&["cat"]));
+        // One list: its words one per line, as checkpoints written before lists were hashed.
+        assert_eq!(words_sha256(&[&ab]), sha256_hex(b"ant\nbee\n"));
+        let (a, bc) = (words(&["ant"]), words(&["bee", "cat"]));
+        assert_ne!(words_sha256(&[&ab, &c]), words_sha256(&[&a, &bc]));
+        assert_ne!(words_sha256(&[&ab, &[]]), words_sha256(&[&ab]));
+    }
 }

@@ -14,7 +14,7 @@ use crate::metrics::IterationMetrics;
 use crate::model_config::ModelConfig;
 use crate::net::NetSpec;
 use crate::neural_hash::NeuralHash;
-use crate::resume::{Checkpointing, RunIdentity};
+use crate::resume::{Checkpointing, RunIdentity, words_sha256};
 use crate::{Error, Result};
 
 /// The problem a reinforcement-learning trainer solves.
@@ -93,25 +93,14 @@ impl TrainSetup<'_> {
         config: &impl Serialize,
         checkpointing: &Checkpointing,
     ) -> Result<RunIdentity> {
-        let json = |value: serde_json::Result<serde_json::Value>| {
-            value.map_err(|e| Error::config("checkpoint", algorithm, &e.to_string()))
-        };
-        let mut config = json(serde_json::to_value(config))?;
-        if let Some(object) = config.as_object_mut() {
-            object.remove("iterations");
-        }
-        let mut words = self.words.join("\n");
-        words.push('\n');
-        Ok(RunIdentity {
-            algorithm: algorithm.to_owned(),
-            config,
-            env: json(serde_json::to_value(self.env))?,
-            seed: self.seed,
-            words_sha256: crate::checkpoint::sha256_hex(words.as_bytes()),
-            corpus_sha256: checkpointing.corpus_sha256.clone(),
-            commit: checkpointing.commit.clone(),
-            cpu: crate::CpuKernels::detect(),
-        })
+        RunIdentity::new(
+            algorithm,
+            (config, "iterations"),
+            Some(self.env),
+            self.seed,
+            words_sha256(&[self.words]),
+            checkpointing,
+        )
     }
 
     /// Refuses checkpointing for a learner that cannot resume yet.

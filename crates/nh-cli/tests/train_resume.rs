@@ -99,6 +99,34 @@ fn a_resumed_resume_equals_an_uninterrupted_training() {
 }
 
 #[test]
+fn a_solved_training_resumed_with_a_larger_budget_stays_as_it_was() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // 40 words into 60 bins: solved in a few iterations.
+    let easy = |iterations: &str| {
+        let mut v = cem(iterations);
+        for (option, value) in [("--words", "40"), ("--bins", "60")] {
+            let at = v.iter().position(|a| a == option).expect("option");
+            v[at + 1] = value.into();
+        }
+        v
+    };
+    let solved = tmp.path().join("solved");
+    let mut first = easy("100");
+    first.extend(["--checkpoint-every".into(), "5".into()]);
+    ok(nh(&args(&first), &[Path::new("--out"), &solved]));
+    let rows = metrics(&solved);
+    assert!(rows.len() < 1 + 100, "solved before the budget");
+    assert_eq!(rows.last().expect("a row")[2], "0.0", "{rows:?}");
+    let model = weights(&solved);
+    ok(nh(
+        &["train", "--iterations", "200", "--resume"],
+        &[&solved],
+    ));
+    assert_eq!(metrics(&solved), rows, "no iteration after the perfect one");
+    assert_eq!(weights(&solved), model);
+}
+
+#[test]
 fn a_keyed_head_resumes_to_the_same_model_and_key() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let params = tmp.path().join("keyed.toml");
