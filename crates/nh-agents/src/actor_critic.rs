@@ -12,35 +12,46 @@
 //! States are words (and the table, for occupancy observations); s' is the next step of the
 //! same episode, and the last step of an episode is terminal.
 
+use std::path::Path;
+
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 use tch::{Kind, Tensor};
 
 use crate::Result;
-use crate::adam::Adam;
+use crate::adam::{Adam, AdamState};
+use crate::checkpoint::Parameters;
 use crate::config::AcConfig;
 use crate::metrics::IterationMetrics;
 use crate::net::{Net, NetInput};
 use crate::neural_hash::NeuralHash;
-use crate::rollout::{Collector, Rollout};
+use crate::resume::{NamedValues, RngState, prefixed};
+use crate::rollout::{Collector, CollectorState, Rollout};
 use crate::sampling::{mean_entropy, scalar};
 use crate::seeds::{Stream, rng};
+use crate::session::{CheckpointSession, load_net};
 use crate::train::{Clock, TrainOutcome, TrainSetup, log_start, record_iteration};
 
 /// Trains an actor and a critic for `config.iterations` iterations, calling `progress` after each.
+/// With `setup.checkpoint`, writes checkpoints (both networks, their Adam moments and step
+/// counts, the action generator's and the environments' positions, the metrics) and resumes
+/// from one.
 ///
 /// # Errors
-/// Invalid configurations or word lists (naming the key), libtorch failures.
+/// Invalid configurations or word lists (naming the key), libtorch failures, checkpoints that
+/// cannot be read or written, [`crate::Error::Stopped`] on a stop request.
 pub fn train_actor_critic(
     setup: &TrainSetup<'_>,
     config: &AcConfig,
     progress: &mut dyn FnMut(&IterationMetrics),
 ) -> Result<TrainOutcome> {
     config.validate()?;
-    let actor = Net::init(
+    let mut actor = Net::init(
         setup.policy_spec(&config.model)?,
         setup.device,
         &mut rng(setup.seed, Stream::PolicyInit),
     )?;
-    let critic = Net::init(
+    let mut critic = Net::init(
         setup.value_spec(&config.model, 1),
         setup.device,
         &mut rng(setup.seed, Stream::CriticInit),
@@ -49,10 +60,26 @@ pub fn train_actor_critic(
     let mut critic_opt = Adam::new(critic.var_store(), config.critic_learning_rate);
     let mut collector = Collector::new(setup, config.episodes_per_update, actor.spec().word_key())?;
     let mut actions_rng = rng(setup.seed, Stream::Actions);
-    log_start("ac", setup, config.iterations);
-    let clock = Clock::start();
+    let mut session =
+        CheckpointSession::new(setup.checkpoint, |c| setup.run_identity("ac", config, c))?;
     let mut metrics = Vec::with_capacity(config.iterations);
-    for iteration in 0..config.iterations {
+    let mut seconds_before = 0.0;
+    if let Some(resumed) = session.resume::<AcState>()? {
+        let mut run = AcRun {
+            actor: &mut actor,
+            critic: &mut critic,
+            actor_opt: &mut actor_opt,
+            critic_opt: &mut critic_opt,
+            collector: &mut collector,
+            actions_rng: &mut actions_rng,
+        };
+        run.load(&resumed.state, resumed.tensors, &resumed.origin)?;
+        metrics = resumed.state.metrics;
+        seconds_before = resumed.state.seconds;
+    }
+    log_start("ac", setup, config.iterations);
+    let clock = Clock::resumed(seconds_before);
+    while metrics.len() < config.iterations {
         let rollout = collector.collect(&actor, &mut actions_rng)?;
         let device = actor.device();
         let rewards = Tensor::from_slice(&rollout.rewards).to_device(device);
@@ -80,14 +107,26 @@ pub fn train_actor_critic(
             - &entropy * config.entropy_coef;
         actor_opt.backward_step(&loss);
         let row = rollout.metrics(
-            iteration,
+            metrics.len(),
             Some(scalar(&loss)),
             Some(critic_loss),
             scalar(&entropy),
             clock.seconds(),
         );
         record_iteration("ac", row, progress, &mut metrics);
-        if setup.out_of_time(&clock) {
+        let ending = setup.out_of_time(&clock) || metrics.len() == config.iterations;
+        session.after_iteration(metrics.len(), ending, || {
+            let run = AcRun {
+                actor: &mut actor,
+                critic: &mut critic,
+                actor_opt: &mut actor_opt,
+                critic_opt: &mut critic_opt,
+                collector: &mut collector,
+                actions_rng: &mut actions_rng,
+            };
+            run.checkpoint(&metrics, clock.seconds())
+        })?;
+        if ending {
             break;
         }
     }
@@ -96,8 +135,64 @@ pub fn train_actor_critic(
     Ok(TrainOutcome {
         model,
         metrics,
-        checkpoints: Vec::new(),
+        checkpoints: session.into_writes(),
     })
+}
+
+/// Everything actor-critic carries from one iteration to the next besides the metrics: what a
+/// checkpoint saves and a resume loads.
+struct AcRun<'a> {
+    actor: &'a mut Net,
+    critic: &'a mut Net,
+    actor_opt: &'a mut Adam,
+    critic_opt: &'a mut Adam,
+    collector: &'a mut Collector,
+    actions_rng: &'a mut ChaCha8Rng,
+}
+
+/// Actor-critic's checkpoint state; the networks (`actor.*`, `critic.*`) and their Adam
+/// moments (`actor_adam.*`, `critic_adam.*`) are stored beside it as tensors.
+#[derive(Serialize, Deserialize)]
+struct AcState {
+    /// Every iteration so far (the next one is `metrics.len()`).
+    metrics: Vec<IterationMetrics>,
+    /// Training seconds so far, across resumes.
+    seconds: f64,
+    actor_adam: AdamState,
+    critic_adam: AdamState,
+    actions_rng: RngState,
+    collector: CollectorState,
+}
+
+impl AcRun<'_> {
+    fn checkpoint(&self, metrics: &[IterationMetrics], seconds: f64) -> (AcState, NamedValues) {
+        let (actor_adam, mut tensors) = self.actor_opt.checkpoint("actor_adam");
+        let (critic_adam, critic_moments) = self.critic_opt.checkpoint("critic_adam");
+        tensors.extend(critic_moments);
+        tensors.extend(prefixed("actor", self.actor.parameter_values()));
+        tensors.extend(prefixed("critic", self.critic.parameter_values()));
+        let state = AcState {
+            metrics: metrics.to_vec(),
+            seconds,
+            actor_adam,
+            critic_adam,
+            actions_rng: RngState::of(self.actions_rng),
+            collector: self.collector.state(),
+        };
+        (state, tensors)
+    }
+
+    fn load(&mut self, state: &AcState, mut tensors: Parameters, origin: &Path) -> Result<()> {
+        load_net(self.actor, &mut tensors, "actor", origin)?;
+        load_net(self.critic, &mut tensors, "critic", origin)?;
+        self.actor_opt
+            .load(&state.actor_adam, &mut tensors, "actor_adam", origin)?;
+        self.critic_opt
+            .load(&state.critic_adam, &mut tensors, "critic_adam", origin)?;
+        self.collector.restore(&state.collector, origin)?;
+        *self.actions_rng = state.actions_rng.restore();
+        Ok(())
+    }
 }
 
 /// V(s) for every state, as a vector.

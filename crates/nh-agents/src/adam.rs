@@ -11,11 +11,12 @@
 
 use std::path::Path;
 
+use serde::{Deserialize, Serialize};
 use tch::Tensor;
 use tch::nn::VarStore;
 
 use crate::checkpoint::Parameters;
-use crate::resume::NamedValues;
+use crate::resume::{NamedValues, prefixed, take_prefixed};
 
 const BETA1: f64 = 0.9;
 const BETA2: f64 = 0.999;
@@ -117,6 +118,32 @@ impl Adam {
         });
     }
 
+    /// This optimizer's state for a training checkpoint: its step counts, and its moments as
+    /// tensors named `<prefix>.first.<i>` and `<prefix>.second.<i>`. The learning rate is not
+    /// included: learners that change it save it themselves.
+    pub(crate) fn checkpoint(&self, prefix: &str) -> (AdamState, NamedValues) {
+        let state = AdamState {
+            steps: self.moments.steps.clone(),
+        };
+        (state, prefixed(prefix, self.moments.named_values()))
+    }
+
+    /// Loads a state saved by [`Adam::checkpoint`] of an optimizer over the same parameters,
+    /// taking its moments out of `tensors`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Checkpoint`] naming a missing or misshapen moment.
+    pub(crate) fn load(
+        &mut self,
+        state: &AdamState,
+        tensors: &mut Parameters,
+        prefix: &str,
+        origin: &Path,
+    ) -> crate::Result<()> {
+        self.moments
+            .load(&take_prefixed(tensors, prefix), &state.steps, origin)
+    }
+
     /// A copy of the moments, to [`Adam::restore`] later.
     pub(crate) fn save(&self) -> Moments {
         let copy = |ts: &[Tensor]| ts.iter().map(Tensor::copy).collect();
@@ -136,6 +163,13 @@ impl Adam {
     pub(crate) fn restore(&mut self, saved: &Moments) {
         self.moments.copy_from(saved);
     }
+}
+
+/// An optimizer's step counts in a training checkpoint (its moments are stored beside them as
+/// tensors).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct AdamState {
+    steps: Vec<i32>,
 }
 
 impl Moments {

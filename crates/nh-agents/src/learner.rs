@@ -33,18 +33,11 @@ impl Learner {
         progress: &mut dyn FnMut(&IterationMetrics),
     ) -> Result<TrainOutcome> {
         match self {
-            Learner::Pg(config) => {
-                setup.refuse_checkpoints("pg")?;
-                pg::train_pg(setup, config, progress)
-            }
+            Learner::Pg(config) => pg::train_pg(setup, config, progress),
             Learner::ActorCritic(config) => {
-                setup.refuse_checkpoints("ac")?;
                 actor_critic::train_actor_critic(setup, config, progress)
             }
-            Learner::Sac(config) => {
-                setup.refuse_checkpoints("sac")?;
-                sac::train_sac(setup, config, progress)
-            }
+            Learner::Sac(config) => sac::train_sac(setup, config, progress),
             Learner::Cem(config) => cem::train_cem(setup, config, progress),
         }
     }

@@ -59,6 +59,13 @@
 //!   training config, corpus SHA-256, git commit, libtorch and CPU facts, weights SHA-256) and `model.safetensors`,
 //!   written atomically, never over an existing model; loading checks everything and names the
 //!   file and field at fault.
+//! - **Training checkpoints.** Given [`Checkpointing`] ([`TrainSetup::checkpoint`],
+//!   [`SupervisedSetup::checkpoint`]), every learner writes its whole state (networks, Adam
+//!   moments and step counts, random generators' and environments' positions, metrics, and its
+//!   own extras such as SAC's replay buffer) periodically, at the end and when asked to stop
+//!   ([`Error::Stopped`]), and a resumed training continues bit for bit. For that every learner
+//!   uses our Adam, whose moments can be saved, instead of libtorch's; the two agree up to float
+//!   rounding.
 //! - **Errors.** One [`Error`] enum. Tensor shape mistakes inside the learners are bugs and
 //!   panic; bad configurations, word lists, devices and model files are errors.
 
@@ -112,7 +119,7 @@ pub use pg::train_pg;
 pub use resume::{CHECKPOINT_DIR, CheckpointEvery, Checkpointing, RunIdentity};
 pub use rust_forward::RustNeuralHash;
 pub use sac::train_sac;
-pub use supervised::{SupervisedOutcome, train_supervised};
+pub use supervised::{SupervisedOutcome, SupervisedSetup, train_supervised};
 /// The libtorch device type, re-exported so that callers need no direct tch dependency.
 pub use tch::Device;
 pub use train::{CheckpointWrite, TrainOutcome, TrainSetup};

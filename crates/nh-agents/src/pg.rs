@@ -7,24 +7,34 @@
 //! loss = -(1/B) sum_episodes sum_t log pi(a_t | s_t) * w_t  -  entropy_coef * mean entropy
 //! ```
 
+use std::path::Path;
+
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 use tch::{Kind, Tensor};
 
 use crate::Result;
-use crate::adam::Adam;
+use crate::adam::{Adam, AdamState};
+use crate::checkpoint::Parameters;
 use crate::config::{PgConfig, PgEstimator};
 use crate::metrics::IterationMetrics;
 use crate::net::Net;
 use crate::neural_hash::NeuralHash;
-use crate::rollout::{Collector, Rollout};
+use crate::resume::{NamedValues, RngState, prefixed};
+use crate::rollout::{Collector, CollectorState, Rollout};
 use crate::sampling::{mean_entropy, scalar};
 use crate::seeds::{Stream, rng};
+use crate::session::{CheckpointSession, load_net};
 use crate::train::{Clock, TrainOutcome, TrainSetup, log_start, record_iteration};
 
 /// Trains a policy with REINFORCE for `config.iterations` iterations (fewer when
-/// `stop_at_zero_collisions` triggers), calling `progress` after each.
+/// `stop_at_zero_collisions` triggers), calling `progress` after each. With
+/// `setup.checkpoint`, writes checkpoints (the policy, its Adam moments and step counts, the
+/// action generator's and the environments' positions, the metrics) and resumes from one.
 ///
 /// # Errors
-/// Invalid configurations or word lists (naming the key), libtorch failures.
+/// Invalid configurations or word lists (naming the key), libtorch failures, checkpoints that
+/// cannot be read or written, [`crate::Error::Stopped`] on a stop request.
 pub fn train_pg(
     setup: &TrainSetup<'_>,
     config: &PgConfig,
@@ -32,15 +42,33 @@ pub fn train_pg(
 ) -> Result<TrainOutcome> {
     config.validate()?;
     let spec = setup.policy_spec(&config.model)?;
-    let policy = Net::init(spec, setup.device, &mut rng(setup.seed, Stream::PolicyInit))?;
+    let mut policy = Net::init(spec, setup.device, &mut rng(setup.seed, Stream::PolicyInit))?;
     let mut optimizer = Adam::new(policy.var_store(), config.learning_rate);
     let mut collector =
         Collector::new(setup, config.episodes_per_update, policy.spec().word_key())?;
     let mut actions_rng = rng(setup.seed, Stream::Actions);
-    log_start("pg", setup, config.iterations);
-    let clock = Clock::start();
+    let mut session =
+        CheckpointSession::new(setup.checkpoint, |c| setup.run_identity("pg", config, c))?;
     let mut metrics = Vec::with_capacity(config.iterations);
-    for iteration in 0..config.iterations {
+    let mut seconds_before = 0.0;
+    if let Some(resumed) = session.resume::<PgState>()? {
+        let mut run = PgRun {
+            policy: &mut policy,
+            optimizer: &mut optimizer,
+            collector: &mut collector,
+            actions_rng: &mut actions_rng,
+        };
+        run.load(&resumed.state, resumed.tensors, &resumed.origin)?;
+        metrics = resumed.state.metrics;
+        seconds_before = resumed.state.seconds;
+    }
+    // A run stopped by a perfect hash is over, also when resumed with a larger budget.
+    let solved = |greedy: Option<f64>| config.stop_at_zero_collisions && greedy == Some(0.0);
+    let finished =
+        |rows: &[IterationMetrics]| rows.last().is_some_and(|r| solved(r.greedy_collisions));
+    log_start("pg", setup, config.iterations);
+    let clock = Clock::resumed(seconds_before);
+    while metrics.len() < config.iterations && !finished(&metrics) {
         let rollout = collector.collect(&policy, &mut actions_rng)?;
         let log_probs = rollout.logits.log_softmax(-1, Kind::Float);
         let taken = log_probs
@@ -55,19 +83,29 @@ pub fn train_pg(
         let entropy = mean_entropy(&log_probs);
         let loss = -(taken * weights).sum(Kind::Float) / rollout.episodes as f64
             - &entropy * config.entropy_coef;
-        let perfect = config.stop_at_zero_collisions && rollout.greedy_collisions == Some(0.0);
-        if !perfect {
+        if !solved(rollout.greedy_collisions) {
             optimizer.backward_step(&loss);
         }
         let row = rollout.metrics(
-            iteration,
+            metrics.len(),
             Some(scalar(&loss)),
             None,
             scalar(&entropy),
             clock.seconds(),
         );
         record_iteration("pg", row, progress, &mut metrics);
-        if perfect || setup.out_of_time(&clock) {
+        let ending =
+            finished(&metrics) || setup.out_of_time(&clock) || metrics.len() == config.iterations;
+        session.after_iteration(metrics.len(), ending, || {
+            let run = PgRun {
+                policy: &mut policy,
+                optimizer: &mut optimizer,
+                collector: &mut collector,
+                actions_rng: &mut actions_rng,
+            };
+            run.checkpoint(&metrics, clock.seconds())
+        })?;
+        if ending {
             break;
         }
     }
@@ -76,8 +114,54 @@ pub fn train_pg(
     Ok(TrainOutcome {
         model,
         metrics,
-        checkpoints: Vec::new(),
+        checkpoints: session.into_writes(),
     })
+}
+
+/// Everything REINFORCE carries from one iteration to the next besides the metrics: what a
+/// checkpoint saves and a resume loads.
+struct PgRun<'a> {
+    policy: &'a mut Net,
+    optimizer: &'a mut Adam,
+    collector: &'a mut Collector,
+    actions_rng: &'a mut ChaCha8Rng,
+}
+
+/// REINFORCE's checkpoint state; the policy (`policy.*`) and its Adam moments (`adam.*`) are
+/// stored beside it as tensors.
+#[derive(Serialize, Deserialize)]
+struct PgState {
+    /// Every iteration so far (the next one is `metrics.len()`).
+    metrics: Vec<IterationMetrics>,
+    /// Training seconds so far, across resumes.
+    seconds: f64,
+    adam: AdamState,
+    actions_rng: RngState,
+    collector: CollectorState,
+}
+
+impl PgRun<'_> {
+    fn checkpoint(&self, metrics: &[IterationMetrics], seconds: f64) -> (PgState, NamedValues) {
+        let (adam, mut tensors) = self.optimizer.checkpoint("adam");
+        tensors.extend(prefixed("policy", self.policy.parameter_values()));
+        let state = PgState {
+            metrics: metrics.to_vec(),
+            seconds,
+            adam,
+            actions_rng: RngState::of(self.actions_rng),
+            collector: self.collector.state(),
+        };
+        (state, tensors)
+    }
+
+    fn load(&mut self, state: &PgState, mut tensors: Parameters, origin: &Path) -> Result<()> {
+        load_net(self.policy, &mut tensors, "policy", origin)?;
+        self.optimizer
+            .load(&state.adam, &mut tensors, "adam", origin)?;
+        self.collector.restore(&state.collector, origin)?;
+        *self.actions_rng = state.actions_rng.restore();
+        Ok(())
+    }
 }
 
 /// The weight w_t of every step (episode-major), after baseline and normalization.

@@ -6,11 +6,13 @@
 //! B current states per step without autograd, then one forward pass with autograd over all
 //! recorded states for the update.
 
-use nh_env::{EpisodeStats, FnEncoder, HashTableEnv, Step, VecEnv, score_actions};
+use std::path::Path;
+
+use nh_env::{EpisodeStats, FnEncoder, HashTableEnv, RngState, Step, VecEnv, score_actions};
 use rand::Rng;
+use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
 
-use crate::Result;
 use crate::inputs::WordIds;
 use crate::key::WordKey;
 use crate::metrics::IterationMetrics;
@@ -18,6 +20,7 @@ use crate::net::{Net, NetInput};
 use crate::sampling::{argmax_rows, sample_rows};
 use crate::seeds::{Stream, rng};
 use crate::train::TrainSetup;
+use crate::{Error, Result};
 
 /// The environments' encoder: the word part of observations is empty, because the networks
 /// read words through [`WordIds`]; what remains of an observation is the table part.
@@ -117,6 +120,52 @@ impl Collector {
         }
     }
 
+    /// Where the collector stands between iterations, for a training checkpoint.
+    pub fn state(&self) -> CollectorState {
+        match self {
+            Collector::WordOnly { envs, seed, .. } => CollectorState {
+                seed: *seed,
+                envs: envs.iter().map(HashTableEnv::rng_state).collect(),
+            },
+            Collector::Table { envs, seed, .. } => CollectorState {
+                seed: *seed,
+                envs: envs.rng_states(),
+            },
+        }
+    }
+
+    /// Goes on from `state` (of a collector built with the same setup and episodes per update):
+    /// the following rollouts are those the saved collector would have played.
+    ///
+    /// # Errors
+    /// [`Error::Checkpoint`] when `state` holds another number of environments.
+    pub fn restore(&mut self, state: &CollectorState, origin: &Path) -> Result<()> {
+        let bad = |count: usize| Error::Checkpoint {
+            path: origin.to_path_buf(),
+            reason: format!(
+                "{} environment states, the training plays {count} episodes per update",
+                state.envs.len()
+            ),
+        };
+        match self {
+            Collector::WordOnly { envs, seed, .. } => {
+                if envs.len() != state.envs.len() {
+                    return Err(bad(envs.len()));
+                }
+                for (env, rng) in envs.iter_mut().zip(&state.envs) {
+                    env.set_rng_state(rng);
+                }
+                *seed = state.seed;
+            }
+            Collector::Table { envs, seed, .. } => {
+                envs.set_rng_states(&state.envs)
+                    .map_err(|_| bad(envs.num_envs()))?;
+                *seed = state.seed;
+            }
+        }
+        Ok(())
+    }
+
     /// Plays one episode per environment with actions sampled from `policy`.
     pub fn collect(&mut self, policy: &Net, rng: &mut impl Rng) -> Result<Rollout> {
         match self {
@@ -128,6 +177,15 @@ impl Collector {
             }
         }
     }
+}
+
+/// A collector's state between iterations: all that decides its next episodes' words.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct CollectorState {
+    /// The seed of the first reset, while it is still to come.
+    seed: Option<u64>,
+    /// Each environment's episode generator.
+    envs: Vec<RngState>,
 }
 
 /// One forward pass over all B x N words, sampled actions scored by `play_episode`.

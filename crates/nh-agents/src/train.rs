@@ -34,7 +34,6 @@ pub struct TrainSetup<'a> {
     /// budget). A stop by time is not reproducible; the model records the iterations run.
     pub time_limit: Option<Duration>,
     /// Write training checkpoints (and resume from one); `None` for figures and benchmarks.
-    /// Only the cross-entropy method checkpoints so far; the others refuse it.
     pub checkpoint: Option<&'a Checkpointing>,
 }
 
@@ -101,19 +100,6 @@ impl TrainSetup<'_> {
             words_sha256(&[self.words]),
             checkpointing,
         )
-    }
-
-    /// Refuses checkpointing for a learner that cannot resume yet.
-    pub(crate) fn refuse_checkpoints(&self, algorithm: &'static str) -> Result<()> {
-        if self.checkpoint.is_some() {
-            return Err(Error::config(
-                "checkpoint",
-                algorithm,
-                "training checkpoints (--checkpoint-every, --resume) are implemented for the \
-                 cross-entropy method (cem) only so far",
-            ));
-        }
-        Ok(())
     }
 
     /// Rejects an environment configuration the trainer cannot run.
@@ -193,10 +179,6 @@ pub(crate) struct Clock {
 }
 
 impl Clock {
-    pub fn start() -> Clock {
-        Clock::resumed(0.0)
-    }
-
     /// A clock that goes on from `before` seconds of earlier sessions.
     pub fn resumed(before: f64) -> Clock {
         Clock {

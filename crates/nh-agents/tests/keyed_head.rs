@@ -6,8 +6,8 @@ mod common;
 
 use nh_agents::{
     AcConfig, CemConfig, HeadKey, METADATA_FILE, ModelConfig, ModelProvenance, NeuralHash,
-    PgConfig, PgEstimator, SacConfig, SupervisedConfig, set_libtorch_threads, train_actor_critic,
-    train_cem, train_pg, train_sac, train_supervised,
+    PgConfig, PgEstimator, SacConfig, SupervisedConfig, SupervisedSetup, set_libtorch_threads,
+    train_actor_critic, train_cem, train_pg, train_sac, train_supervised,
 };
 use nh_env::{EnvConfig, WordSchedule};
 use nh_metrics::TableStats;
@@ -191,15 +191,14 @@ fn every_learner_trains_a_keyed_head() {
         ..SupervisedConfig::default()
     };
     let (train, held_out) = corpus.split_at(300);
-    let outcome = train_supervised(
+    let setup = SupervisedSetup {
         train,
         held_out,
-        &encoder,
-        &supervised,
-        0,
-        Device::Cpu,
-        &mut |_| {},
-    )
-    .unwrap();
+        encoder: &encoder,
+        seed: 0,
+        device: Device::Cpu,
+        checkpoint: None,
+    };
+    let outcome = train_supervised(&setup, &supervised, &mut |_| {}).unwrap();
     assert!(outcome.model.architecture().key.is_some());
 }

@@ -12,8 +12,8 @@ mod common;
 
 use nh_agents::{
     AcConfig, CemConfig, IterationMetrics, ModelConfig, PgConfig, PgEstimator, SacConfig,
-    SupervisedConfig, TrainOutcome, TrainSetup, set_libtorch_threads, train_actor_critic,
-    train_cem, train_pg, train_sac, train_supervised,
+    SupervisedConfig, SupervisedSetup, TrainOutcome, TrainSetup, set_libtorch_threads,
+    train_actor_critic, train_cem, train_pg, train_sac, train_supervised,
 };
 use nh_env::{EnvConfig, ObservationMode, WordSchedule};
 use nh_metrics::{collisions_variance, expected_collisions};
@@ -150,16 +150,15 @@ fn supervised_imitation_memorizes_training_words_but_not_held_out_ones() {
     let python = nh_metrics::PyStrHash::new(0).unwrap();
     for seed in SEEDS {
         set_libtorch_threads(1).unwrap();
-        let outcome = train_supervised(
-            &train,
-            &held_out,
-            &encoder,
-            &config,
+        let setup = SupervisedSetup {
+            train: &train,
+            held_out: &held_out,
+            encoder: &encoder,
             seed,
-            Device::Cpu,
-            &mut |_| {},
-        )
-        .unwrap();
+            device: Device::Cpu,
+            checkpoint: None,
+        };
+        let outcome = train_supervised(&setup, &config, &mut |_| {}).unwrap();
         let last = outcome.epochs.last().unwrap();
         assert!(outcome.epochs.iter().all(|e| e.loss.is_finite()));
         assert!(

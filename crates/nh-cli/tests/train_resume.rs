@@ -1,6 +1,7 @@
 //! `nh train` checkpoints: a training continued with `--resume` (also a resume of a resume, and one
 //! stopped by SIGTERM) gives the same metrics, iteration by iteration, and the same model as one
-//! that was never interrupted; a checkpoint of another run is refused, naming the difference.
+//! that was never interrupted, for every learner; a checkpoint of another run is refused, naming
+//! the difference.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -206,13 +207,13 @@ fn sigterm_stops_with_a_checkpoint_that_resumes_exactly() {
     assert_eq!(weights(&cut), weights(&whole));
 }
 
-#[test]
-fn a_checkpoint_of_another_run_is_refused_naming_the_difference() {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let cut = tmp.path().join("cut");
-    let mut first = cem("3");
-    first.extend(["--checkpoint-every".into(), "1".into()]);
-    ok(nh(&args(&first), &[Path::new("--out"), &cut]));
+/// Trains `start` (3 iterations, a checkpoint after each) into `dir/cut`, then sets the learner
+/// file's `learning_rate` to 0.5 in its train.json: the resume must be refused, naming the key
+/// and both values (`was` in the checkpoint), and change nothing.
+fn assert_a_changed_learning_rate_is_refused(dir: &Path, mut start: Vec<String>, was: &str) {
+    let cut = dir.join("cut");
+    start.extend(["--checkpoint-every".into(), "1".into()]);
+    ok(nh(&args(&start), &[Path::new("--out"), &cut]));
     let job_path = cut.join("train.json");
     let mut job: Value =
         serde_json::from_slice(&std::fs::read(&job_path).expect("train.json")).expect("json");
@@ -222,29 +223,134 @@ fn a_checkpoint_of_another_run_is_refused_naming_the_difference() {
     let output = nh(&["train", "--iterations", "6", "--resume"], &[&cut]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
-    assert!(stderr.contains("learner config"), "{stderr}");
+    let difference = format!("learner config `learning_rate`: {was} in the checkpoint, 0.5 now");
+    assert!(stderr.contains(&difference), "{stderr}");
     assert_eq!(weights(&cut), before, "a refused resume changes nothing");
+}
 
-    let other = tmp.path().join("pg");
-    let output = nh(
-        &[
-            "train",
-            "--algo",
-            "pg",
-            "--bins",
-            "10",
-            "--words",
-            "10",
-            "--checkpoint-every",
-            "1",
-            "--out",
-        ],
-        &[&other],
+#[test]
+fn a_checkpoint_of_another_run_is_refused_naming_the_difference() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    assert_a_changed_learning_rate_is_refused(tmp.path(), cem("3"), "0.03");
+}
+
+/// A small corpus of `n` distinct seeded lowercase words, written to `path`.
+fn write_corpus(path: &Path, n: usize) {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut words = std::collections::BTreeSet::new();
+    while words.len() < n {
+        let len = 3 + next() % 8;
+        let word: String = (0..len)
+            .map(|_| char::from(b'a' + (next() % 26) as u8))
+            .collect();
+        words.insert(word);
+    }
+    let text: String = words.into_iter().map(|w| w + "\n").collect();
+    std::fs::write(path, text).expect("corpus");
+}
+
+/// A learner's `nh train` arguments on a tiny problem over the corpus in `dir`, with `params`
+/// as its learner file; `iterations` as given.
+fn tiny(dir: &Path, algo: &str, problem: &[&str], params: &str) -> impl Fn(&str) -> Vec<String> {
+    let corpus = dir.join("corpus.txt");
+    if !corpus.exists() {
+        write_corpus(&corpus, 300);
+    }
+    let params_file = dir.join(format!("{algo}.toml"));
+    std::fs::write(&params_file, params).expect("params");
+    let mut fixed: Vec<String> = ["train", "--algo", algo, "--seed", "3", "--device", "cpu"]
+        .map(str::to_owned)
+        .to_vec();
+    fixed.extend(problem.iter().map(|&a| a.to_owned()));
+    fixed.extend([
+        "--corpus".to_owned(),
+        corpus.display().to_string(),
+        "--params".to_owned(),
+        params_file.display().to_string(),
+    ]);
+    move |iterations| {
+        let mut v = fixed.clone();
+        v.extend(["--iterations".to_owned(), iterations.to_owned()]);
+        v
+    }
+}
+
+/// Trains `cuts[2]` iterations at once, and `cuts[0]` with checkpoints every 2, resumed to
+/// `cuts[1]`, resumed again to `cuts[2]`: metrics (but wall time) and weights must be equal.
+fn assert_resumes_exactly(dir: &Path, learner: impl Fn(&str) -> Vec<String>, cuts: [usize; 3]) {
+    let [first, second, total] = cuts.map(|n| n.to_string());
+    let whole = dir.join("whole");
+    ok(nh(&args(&learner(&total)), &[Path::new("--out"), &whole]));
+    let cut = dir.join("cut");
+    let mut start = learner(&first);
+    start.extend(["--checkpoint-every".into(), "2".into()]);
+    ok(nh(&args(&start), &[Path::new("--out"), &cut]));
+    assert_eq!(metrics(&cut).len(), 1 + cuts[0]);
+    ok(nh(&["train", "--iterations", &second, "--resume"], &[&cut]));
+    ok(nh(&["train", "--iterations", &total, "--resume"], &[&cut]));
+    assert_eq!(metrics(&whole).len(), 1 + cuts[2]);
+    assert_eq!(metrics(&cut), metrics(&whole));
+    assert_eq!(weights(&cut), weights(&whole));
+}
+
+const SMALL_NET: &str = "[model]\nhidden = [16]\n";
+
+#[test]
+fn policy_gradient_resumes_exactly() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let problem = ["--pool", "60", "--words", "16", "--bins", "24"];
+    let params = format!("learning_rate = 1e-2\n{SMALL_NET}");
+    let pg = tiny(tmp.path(), "pg", &problem, &params);
+    assert_resumes_exactly(tmp.path(), pg, [5, 9, 12]);
+}
+
+#[test]
+fn actor_critic_with_occupancy_resumes_exactly() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let problem = [
+        "--pool",
+        "60",
+        "--words",
+        "12",
+        "--bins",
+        "16",
+        "--occupancy",
+    ];
+    let params = format!("episodes_per_update = 2\n{SMALL_NET}");
+    let ac = tiny(tmp.path(), "ac", &problem, &params);
+    assert_resumes_exactly(tmp.path(), ac, [3, 5, 8]);
+}
+
+#[test]
+fn sac_resumes_exactly() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let problem = ["--pool", "60", "--words", "16", "--bins", "24"];
+    // Updates start in the second episode; the 40-transition buffer wraps in the third.
+    let params = format!(
+        "learning_starts = 20\nbatch_size = 8\nbuffer_capacity = 40\nupdate_every = 4\n{SMALL_NET}"
     );
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        !output.status.success() && stderr.contains("cem"),
-        "{stderr}"
-    );
-    assert!(!other.exists(), "refused before anything is written");
+    let sac = tiny(tmp.path(), "sac", &problem, &params);
+    assert_resumes_exactly(tmp.path(), sac, [3, 5, 7]);
+}
+
+#[test]
+fn supervised_resumes_exactly() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let params = format!("batch_size = 32\n{SMALL_NET}");
+    let supervised = tiny(tmp.path(), "supervised", &["--bins", "16"], &params);
+    assert_resumes_exactly(tmp.path(), supervised, [2, 4, 6]);
+}
+
+#[test]
+fn a_policy_gradient_checkpoint_of_another_learning_rate_is_refused_naming_it() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let problem = ["--pool", "60", "--words", "16", "--bins", "24"];
+    let pg = tiny(tmp.path(), "pg", &problem, SMALL_NET);
+    assert_a_changed_learning_rate_is_refused(tmp.path(), pg("3"), "0.005");
 }

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use nh_agents::{
-    Device, IterationMetrics, Learner, ModelProvenance, NeuralHash, SupervisedConfig, TrainSetup,
+    Device, IterationMetrics, Learner, ModelProvenance, NeuralHash, SupervisedConfig,
+    SupervisedSetup, TrainSetup,
 };
 use nh_corpus::Corpus;
 use nh_encode::{Alphabet, DEFAULT_MAX_LEN, IndexEncoder};
@@ -151,14 +152,6 @@ fn run_supervised(
     started: Instant,
     on_iteration: &mut dyn FnMut(usize),
 ) -> Result<(TaskOutput, NeuralHash)> {
-    if ctx.checkpoint.is_some() {
-        return Err(Error::Option {
-            option: "--checkpoint-every",
-            message:
-                "supervised training cannot write checkpoints yet (the cross-entropy method can)"
-                    .into(),
-        });
-    }
     let n = panel
         .max_corpus
         .unwrap_or(ctx.corpus.len())
@@ -169,18 +162,18 @@ fn run_supervised(
     let mut config: SupervisedConfig = learner_config(panel, "epochs")?;
     config.bins = panel.bins;
     let mut done = 0;
-    let outcome = nh_agents::train_supervised(
-        &words,
-        &held_out,
+    let setup = SupervisedSetup {
+        train: &words,
+        held_out: &held_out,
         encoder,
-        &config,
         seed,
-        ctx.device,
-        &mut |_| {
-            done += 1;
-            on_iteration(done);
-        },
-    )
+        device: ctx.device,
+        checkpoint: ctx.checkpoint.as_ref(),
+    };
+    let outcome = nh_agents::train_supervised(&setup, &config, &mut |_| {
+        done += 1;
+        on_iteration(done);
+    })
     .map_err(|source| Error::Agent {
         panel: panel.id.clone(),
         seed,

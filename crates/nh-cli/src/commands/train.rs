@@ -53,13 +53,13 @@ pub struct Args {
     #[arg(long)]
     params: Option<PathBuf>,
     /// Stop after the first iteration that ends past this many seconds and save what was learned
-    /// (the cross-entropy method: the network with the fewest collisions, and a checkpoint to
-    /// continue from). Not for supervised.
+    /// (the cross-entropy method: the network with the fewest collisions), with a checkpoint to
+    /// continue from. Not for supervised.
     #[arg(long, value_parser = crate::numbers::seconds, allow_negative_numbers = true)]
     max_seconds: Option<f64>,
-    /// Write a checkpoint into the output folder every N iterations (`100`) or after a duration
-    /// (`90s`, `15m`, `2h`); SIGTERM or Ctrl-C then stop with a checkpoint (exit status 75).
-    /// The cross-entropy method only, so far.
+    /// Write a checkpoint into the output folder every N iterations (epochs for supervised;
+    /// `100`) or after a duration (`90s`, `15m`, `2h`); SIGTERM or Ctrl-C then stop with a
+    /// checkpoint (exit status 75). Every learner.
     #[arg(long, value_parser = parse_every)]
     checkpoint_every: Option<CheckpointEvery>,
     /// Continue the training in this output folder from its last checkpoint (its settings come
@@ -170,15 +170,7 @@ pub fn run(args: &Args) -> Result<()> {
                 .map_err(|_| anyhow::anyhow!("--max-seconds: {s} is not a duration"))?,
         ),
     };
-    let checkpoints = resuming
-        || args.checkpoint_every.is_some()
-        || (time_limit.is_some() && panel.algo == Algo::Cem);
-    if checkpoints && panel.algo != Algo::Cem {
-        bail!(
-            "--checkpoint-every/--resume: training checkpoints are implemented for the \
-             cross-entropy method (--algo cem) only so far"
-        );
-    }
+    let checkpoints = resuming || args.checkpoint_every.is_some() || time_limit.is_some();
     let device = job.device.resolve()?;
     if device == nh_agents::Device::Cpu {
         // Before the output folder exists: a size that cannot fit leaves nothing behind.
