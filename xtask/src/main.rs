@@ -21,8 +21,10 @@
 mod data;
 mod proc;
 mod python;
+mod requeue_check;
 mod setup;
 mod slurm;
+mod slurm_check;
 mod slurm_selftest;
 mod tasks;
 mod tempdir;

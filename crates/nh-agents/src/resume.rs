@@ -26,6 +26,8 @@ const STATE_FILE: &str = "state.json";
 const TENSORS_FILE: &str = "tensors.safetensors";
 const FORMAT: &str = "nh-training-checkpoint";
 const FORMAT_VERSION: u32 = 1;
+/// Where the previous checkpoint waits while a new one is swapped in.
+const OLD_DIR: &str = ".checkpoint.old";
 
 /// How often a checkpoint is written while training.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,6 +36,16 @@ pub enum CheckpointEvery {
     Iterations(usize),
     /// After the first iteration that ends this many seconds after the last checkpoint.
     Seconds(f64),
+}
+
+impl std::fmt::Display for CheckpointEvery {
+    /// As `--checkpoint-every` takes it: `100` (iterations) or `600s`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckpointEvery::Iterations(n) => write!(f, "{n}"),
+            CheckpointEvery::Seconds(s) => write!(f, "{s}s"),
+        }
+    }
 }
 
 /// What a run is, as far as continuing it goes: a checkpoint is only resumed by the same run.
@@ -159,6 +171,13 @@ impl Checkpointing {
     pub fn checkpoint_dir(&self) -> PathBuf {
         self.dir.join(CHECKPOINT_DIR)
     }
+
+    /// Whether `dir` holds a checkpoint to resume from (also the previous one that a crash
+    /// between the two renames of a replacement leaves).
+    pub fn has_checkpoint(&self) -> bool {
+        self.checkpoint_dir().join(STATE_FILE).is_file()
+            || self.dir.join(OLD_DIR).join(STATE_FILE).is_file()
+    }
 }
 
 /// When the next periodic checkpoint is due.
@@ -261,7 +280,7 @@ pub(crate) fn write_checkpoint<S: Serialize>(
     let temp = checkpointing
         .dir
         .join(format!(".{CHECKPOINT_DIR}.tmp-{}", std::process::id()));
-    let old = checkpointing.dir.join(format!(".{CHECKPOINT_DIR}.old"));
+    let old = checkpointing.dir.join(OLD_DIR);
     let tensor_bytes = f32_safetensors(tensors, None)
         .map_err(|e| Error::invalid_model(&temp, format!("serializing the checkpoint: {e}")))?;
     let file = StateFile {
@@ -297,7 +316,7 @@ pub(crate) fn read_checkpoint<S: DeserializeOwned>(
     identity: &RunIdentity,
 ) -> Result<(S, Parameters)> {
     let target = checkpointing.checkpoint_dir();
-    let old = checkpointing.dir.join(format!(".{CHECKPOINT_DIR}.old"));
+    let old = checkpointing.dir.join(OLD_DIR);
     let dir = if target.join(STATE_FILE).is_file() {
         target
     } else if old.join(STATE_FILE).is_file() {

@@ -1,6 +1,6 @@
-//! Ctrl-C and SIGTERM: `nh reproduce` says which run to resume and exits with status 130 (its
-//! finished units are on disk; units in progress are redone on resume); `nh train` with
-//! checkpoints finishes the current iteration, writes a checkpoint and exits with status 75.
+//! Ctrl-C and SIGTERM: the first one asks training to stop after the current iteration with a
+//! checkpoint (`nh train` with checkpoints, and every unit `nh reproduce` trains), which then exit
+//! with status 75; a second one exits at once with status 130, saying which run to resume.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,11 +11,20 @@ pub const INTERRUPTED: i32 = 130;
 
 static CURRENT_RUN: Mutex<Option<PathBuf>> = Mutex::new(None);
 
-/// Installs the handler once; later calls do nothing.
-pub fn install() {
+/// For `nh reproduce`: the first SIGTERM or Ctrl-C sets `stop` (units in training checkpoint
+/// after their current iteration, no further unit starts); a second one exits at once with status
+/// 130. Installs the handler once; later calls do nothing.
+pub fn stop_units_on_signal(stop: Arc<AtomicBool>) {
     // An error means a handler is already installed, which is fine.
-    let _ = ctrlc::set_handler(|| {
+    let _ = ctrlc::set_handler(move || {
         let run = CURRENT_RUN.lock().ok().and_then(|r| r.clone());
+        if !stop.swap(true, Ordering::SeqCst) && run.is_some() {
+            eprintln!(
+                "\nstopping: each unit in training writes a checkpoint after its current \
+                 iteration (again to stop at once)"
+            );
+            return;
+        }
         match run {
             Some(dir) => eprintln!(
                 "\ninterrupted: finished units are kept in {0}\nresume with: nh reproduce --resume {0}",

@@ -62,16 +62,21 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {}", render(&err));
             let stopped = err.chain().any(|cause| {
                 matches!(
                     cause.downcast_ref::<nh_agents::Error>(),
                     Some(nh_agents::Error::Stopped { .. })
+                ) || matches!(
+                    cause.downcast_ref::<nh_exp::Error>(),
+                    Some(nh_exp::Error::Stopped { .. })
                 )
             });
+            // A stop on request is not a failure: say what was kept and how to continue.
             if stopped {
-                ExitCode::from(commands::train::STOPPED_WITH_CHECKPOINT)
+                eprintln!("{}", render(&err));
+                ExitCode::from(nh_exp::STOPPED_WITH_CHECKPOINT)
             } else {
+                eprintln!("error: {}", render(&err));
                 ExitCode::FAILURE
             }
         }

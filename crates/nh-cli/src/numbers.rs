@@ -27,6 +27,34 @@ pub fn seconds(text: &str) -> Result<f64, String> {
     }
 }
 
+/// How often to checkpoint: a count of iterations (`100`) or a duration (`90s`, `15m`, `2h`).
+pub fn checkpoint_every(text: &str) -> Result<nh_agents::CheckpointEvery, String> {
+    use nh_agents::CheckpointEvery;
+    let bad = || {
+        format!("`{text}` is not a count of iterations (`100`) or a duration (`90s`, `15m`, `2h`)")
+    };
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(text.len()),
+    );
+    let scale = match unit {
+        "" => {
+            let n: usize = number.parse().map_err(|_| bad())?;
+            return (n > 0)
+                .then_some(CheckpointEvery::Iterations(n))
+                .ok_or_else(bad);
+        }
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(bad()),
+    };
+    let value: f64 = number.parse().map_err(|_| bad())?;
+    (value > 0.0 && value.is_finite())
+        .then_some(CheckpointEvery::Seconds(value * scale))
+        .ok_or_else(bad)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,6 +77,28 @@ mod tests {
         }
         for bad in ["-1", "NaN", "inf", "soon"] {
             assert!(seconds(bad).unwrap_err().contains("non-negative"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn checkpoint_intervals_are_iterations_or_durations_and_round_trip() {
+        use nh_agents::CheckpointEvery;
+        assert_eq!(
+            checkpoint_every("100"),
+            Ok(CheckpointEvery::Iterations(100))
+        );
+        assert_eq!(checkpoint_every("90s"), Ok(CheckpointEvery::Seconds(90.0)));
+        assert_eq!(checkpoint_every("15m"), Ok(CheckpointEvery::Seconds(900.0)));
+        assert_eq!(checkpoint_every("2h"), Ok(CheckpointEvery::Seconds(7200.0)));
+        for bad in ["0", "0s", "-5", "5d", "", "m"] {
+            assert!(checkpoint_every(bad).is_err(), "{bad}");
+        }
+        // Job scripts write the interval back as text for `nh reproduce --checkpoint-every`.
+        for every in [
+            CheckpointEvery::Iterations(7),
+            CheckpointEvery::Seconds(600.0),
+        ] {
+            assert_eq!(checkpoint_every(&every.to_string()), Ok(every));
         }
     }
 }

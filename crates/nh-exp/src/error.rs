@@ -114,6 +114,18 @@ pub enum Error {
     /// The corpus could not be loaded.
     #[error(transparent)]
     Corpus(#[from] nh_corpus::Error),
+    /// Training stopped on request (SIGTERM, Ctrl-C): nothing failed, and the units in training
+    /// left checkpoints to continue from.
+    #[error(
+        "stopped on request: {detail}; continue with `nh reproduce --resume {}`",
+        run_dir.display()
+    )]
+    Stopped {
+        /// The run directory.
+        run_dir: PathBuf,
+        /// What was stopped where.
+        detail: String,
+    },
     /// A learner failed.
     #[error("{panel} (seed {seed}): {source}")]
     Agent {

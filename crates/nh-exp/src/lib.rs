@@ -58,6 +58,7 @@ mod records;
 mod reference;
 mod replot;
 mod report;
+mod requeue;
 mod rundir;
 mod runner;
 mod slurm;
@@ -80,6 +81,7 @@ pub use params::{check_memory, read_params_file};
 pub use plan::{CorpusRecord, PLAN_FILE, Plan, Unit};
 pub use reference::{Reference, python_reference};
 pub use replot::replot;
+pub use requeue::{Requeue, STOPPED_WITH_CHECKPOINT};
 pub use rundir::{Existing, RunDir, write_file};
 pub use runner::{
     FIGURES, Progress, ReproduceOptions, figure_list, load_experiments, reproduce,
@@ -92,5 +94,5 @@ pub use train::{
     GeneralizationSamples, Reading, TRAIN_WORDS_FILE, TaskContext, generalization_samples,
     generalize, run_task, save_model, save_model_into,
 };
-pub use unit::{UnitFailure, UnitRecord};
+pub use unit::{CHECKPOINTS_FOLDER, UnitCheckpoints, UnitFailure, UnitRecord};
 pub use windows::BootstrapIntervals;

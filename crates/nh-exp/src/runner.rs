@@ -13,7 +13,7 @@ use crate::metadata::{git_commit, json_bytes, utc_stamps};
 use crate::plan::{PLAN_FILE, Plan, PlanHeader, Unit};
 use crate::rundir::RunDir;
 use crate::slurm::{SlurmOptions, Submission, check_slurm_options, submit};
-use crate::unit::{UNIT_FOLDERS, UnitContext, is_done, run_unit};
+use crate::unit::{UNIT_FOLDERS, UnitCheckpoints, UnitContext, is_done, run_unit};
 use crate::{Error, Result};
 
 /// The figures `all` stands for, in order.
@@ -106,13 +106,16 @@ pub fn load_experiments(
     Ok(experiments)
 }
 
-/// Plans, trains and finishes the figures one after another (each figure's units in parallel).
+/// Plans, trains and finishes the figures one after another (each figure's units in parallel,
+/// checkpointing as `checkpoints` says).
 ///
 /// # Errors
-/// Bad options or experiment files (before any work), a failed unit, a write failure.
+/// Bad options or experiment files (before any work), a stop request ([`Error::Stopped`]), a
+/// failed unit, a write failure.
 pub fn reproduce(
     figures: &[String],
     opts: &ReproduceOptions,
+    checkpoints: &UnitCheckpoints,
     progress: &dyn Progress,
 ) -> Result<Vec<FigureRun>> {
     let experiments = load_experiments(figures, opts)?;
@@ -133,7 +136,14 @@ pub fn reproduce(
         let threads = (cores / parallel).max(1);
         let (dir, plan) = plan_run(exp, about, &corpus, opts, threads, parallel)?;
         progress.figure_planned(&exp.figure, dir.path());
-        train_pending(dir.path(), exp, &plan, &corpus, parallel, about, progress)?;
+        let training = Training {
+            run_dir: dir.path(),
+            exp,
+            plan: &plan,
+            corpus: &corpus,
+            checkpoints,
+        };
+        train_pending(&training, parallel, about, progress)?;
         runs.push(finish_reported(dir.path(), &exp.figure, progress)?);
     }
     Ok(runs)
@@ -179,13 +189,16 @@ pub fn plan_run(
 }
 
 /// Continues the run in `run_dir`: trains the units that are not done (`parallel` at once, default
-/// the plan's), then finishes it. A finished run is returned as it is.
+/// the plan's; a unit with a checkpoint continues from it), then finishes it. A finished run is
+/// returned as it is.
 ///
 /// # Errors
-/// Not a planned run, a changed corpus, a failed unit, a write failure.
+/// Not a planned run, a changed corpus, a stop request ([`Error::Stopped`]), a failed unit, a
+/// write failure.
 pub fn resume(
     run_dir: &Path,
     parallel: Option<usize>,
+    checkpoints: &UnitCheckpoints,
     progress: &dyn Progress,
 ) -> Result<FigureRun> {
     let (plan, exp, corpus) = open_run(run_dir)?;
@@ -195,25 +208,53 @@ pub fn resume(
     progress.figure_planned(&plan.figure, run_dir);
     let pending = plan.units.iter().filter(|u| !is_done(run_dir, u)).count();
     let parallel = parallel.unwrap_or(plan.parallel).clamp(1, pending.max(1));
-    let about = plan.profile_about.clone();
-    train_pending(run_dir, &exp, &plan, &corpus, parallel, &about, progress)?;
+    let training = Training {
+        run_dir,
+        exp: &exp,
+        plan: &plan,
+        corpus: &corpus,
+        checkpoints,
+    };
+    train_pending(&training, parallel, &plan.profile_about, progress)?;
     finish_reported(run_dir, &plan.figure, progress)
 }
 
-/// Trains the one unit `index` of the run in `run_dir` (a Slurm array task); a unit that is already
-/// done is left as it is.
+/// Trains the one unit `index` of the run in `run_dir` (a Slurm array task), continuing from its
+/// checkpoint if it has one; a unit that is already done is left as it is.
 ///
 /// # Errors
-/// Not a planned run, an index outside the plan, a failed unit.
-pub fn run_single_unit(run_dir: &Path, index: usize, progress: &dyn Progress) -> Result<()> {
+/// Not a planned run, an index outside the plan, a stop request ([`Error::Stopped`]: the unit
+/// checkpointed), a failed unit.
+pub fn run_single_unit(
+    run_dir: &Path,
+    index: usize,
+    checkpoints: &UnitCheckpoints,
+    progress: &dyn Progress,
+) -> Result<()> {
     let (plan, exp, corpus) = open_run(run_dir)?;
     let unit = plan.unit(index)?;
     if is_done(run_dir, unit) {
         return Ok(());
     }
     progress.figure_planned(&plan.figure, run_dir);
-    let unit = std::slice::from_ref(unit);
-    train_units(run_dir, &exp, &plan, unit, &corpus, 1, progress)
+    let training = Training {
+        run_dir,
+        exp: &exp,
+        plan: &plan,
+        corpus: &corpus,
+        checkpoints,
+    };
+    train_units(&training, std::slice::from_ref(unit), 1, progress)
+}
+
+/// One run's training: its folder, experiment, plan, corpus and checkpointing.
+#[derive(Clone, Copy)]
+struct Training<'a> {
+    run_dir: &'a Path,
+    exp: &'a Experiment,
+    plan: &'a Plan,
+    corpus: &'a Corpus,
+    checkpoints: &'a UnitCheckpoints,
 }
 
 /// Reads a run's plan and config, and loads its recorded corpus.
@@ -226,37 +267,39 @@ fn open_run(run_dir: &Path) -> Result<(Plan, Experiment, Corpus)> {
 }
 
 fn train_pending(
-    run_dir: &Path,
-    exp: &Experiment,
-    plan: &Plan,
-    corpus: &Corpus,
+    training: &Training<'_>,
     parallel: usize,
     about: &str,
     progress: &dyn Progress,
 ) -> Result<()> {
-    let pending: Vec<Unit> = plan
+    let pending: Vec<Unit> = training
+        .plan
         .units
         .iter()
-        .filter(|u| !is_done(run_dir, u))
+        .filter(|u| !is_done(training.run_dir, u))
         .cloned()
         .collect();
     let listing: Vec<_> = pending
         .iter()
         .map(|u| (u.panel.clone(), u.seed, u.iterations))
         .collect();
-    progress.figure_started(&exp.figure, about, &listing);
-    train_units(run_dir, exp, plan, &pending, corpus, parallel, progress)
+    progress.figure_started(&training.exp.figure, about, &listing);
+    train_units(training, &pending, parallel, progress)
 }
 
 fn train_units(
-    run_dir: &Path,
-    exp: &Experiment,
-    plan: &Plan,
+    training: &Training<'_>,
     units: &[Unit],
-    corpus: &Corpus,
     parallel: usize,
     progress: &dyn Progress,
 ) -> Result<()> {
+    let Training {
+        run_dir,
+        exp,
+        plan,
+        corpus,
+        checkpoints,
+    } = *training;
     let device = plan.device.resolve().map_err(Error::Device)?;
     let threads = plan.libtorch_threads;
     nh_agents::set_libtorch_threads(threads)
@@ -274,9 +317,16 @@ fn train_units(
         plan,
         corpus,
         device,
+        checkpoints,
     };
     pool.install(|| {
         units.par_iter().try_for_each(|unit| {
+            if checkpoints.stop_requested() {
+                return Err(Error::Stopped {
+                    run_dir: run_dir.to_path_buf(),
+                    detail: format!("unit {} ({}) not started", unit.index, unit.name()),
+                });
+            }
             let mut on_iteration =
                 |done: usize| progress.iteration(&exp.figure, &unit.panel, unit.seed, done);
             let record = run_unit(&ctx, unit, &mut on_iteration)?;

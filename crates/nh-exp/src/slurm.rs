@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::finish::is_finished;
 use crate::metadata::{json_bytes, utc_stamps};
 use crate::plan::Plan;
+use crate::requeue::Requeue;
 use crate::rundir::{Existing, write_file};
 use crate::unit::is_done;
 use crate::{Error, Result};
@@ -40,12 +41,16 @@ pub struct SlurmOptions {
     pub template: Option<PathBuf>,
     /// Write the scripts, submit nothing.
     pub dry_run: bool,
+    /// How array tasks checkpoint and requeue themselves before their time limit.
+    pub requeue: Requeue,
 }
 
 /// The placeholders a user's script template may contain; `{{command}}` is required.
 ///
-/// - `{{directives}}`: our `#SBATCH` lines (job name, output log, array, resources).
-/// - `{{command}}`: the `nh` command line of the job.
+/// - `{{directives}}`: our `#SBATCH` lines (job name, output log, array, resources, requeue).
+/// - `{{command}}`: the job's shell code: for the finish job one `nh` command line, for the units'
+///   array several lines that run the unit, pass Slurm's SIGTERM on to it and requeue the task
+///   (see [`Requeue`]).
 /// - `{{job_name}}`, `{{run_dir}}`, `{{nh}}`: the job's name, the run folder and the binary.
 pub const TEMPLATE_PLACEHOLDERS: [&str; 5] = ["directives", "command", "job_name", "run_dir", "nh"];
 
@@ -177,21 +182,24 @@ impl Scripts<'_> {
             "--open-mode=append".to_owned(),
             format!("--cpus-per-task={}", self.opts.cpus_per_task),
         ];
+        directives.extend(self.opts.requeue.directives());
         if self.opts.gpus_per_task > 0 {
             directives.push(format!("--gpus-per-task={}", self.opts.gpus_per_task));
         }
         directives.extend(self.shared_directives());
-        let command = format!(
+        let unit_command = format!(
             "{} reproduce --resume {} --unit \"$SLURM_ARRAY_TASK_ID\" --quiet",
             shell_quote(&self.opts.nh),
             shell_quote(self.run)
         );
+        let resume_hint = format!("nh reproduce --resume {} --slurm", shell_quote(self.run));
+        let code = self.opts.requeue.task_code(&unit_command, &resume_hint);
         let about = format!(
             "{} run {}: one unit (panel x seed) per array task; the task id is the unit's index \
              in plan.json.",
             self.plan.figure, self.plan.run_id
         );
-        self.render(&about, &job_name, &directives, &command)
+        self.render(&about, &job_name, &directives, &code)
     }
 
     fn finish(&self, logs: &Path) -> String {
@@ -207,13 +215,17 @@ impl Scripts<'_> {
             shell_quote(&self.opts.nh),
             shell_quote(self.run)
         );
+        let code = match self.template {
+            Some(_) => command,
+            None => format!("exec {command}"),
+        };
         let about = format!(
             "{} run {}: aggregates, summary and figure from the units' records; submitted with \
              --dependency=afterany on the units' array, it fails listing any unit that is not \
              done.",
             self.plan.figure, self.plan.run_id
         );
-        self.render(&about, &job_name, &directives, &command)
+        self.render(&about, &job_name, &directives, &code)
     }
 
     fn shared_directives(&self) -> Vec<String> {
@@ -231,7 +243,8 @@ impl Scripts<'_> {
         out
     }
 
-    fn render(&self, about: &str, job_name: &str, directives: &[String], command: &str) -> String {
+    /// The script: our header, the directives and `code`, or the user's template filled in.
+    fn render(&self, about: &str, job_name: &str, directives: &[String], code: &str) -> String {
         let directive_lines: String = directives
             .iter()
             .map(|d| format!("#SBATCH {d}\n"))
@@ -239,7 +252,7 @@ impl Scripts<'_> {
         match self.template {
             Some(template) => template.fill(&[
                 ("directives", directive_lines.trim_end()),
-                ("command", command),
+                ("command", code),
                 ("job_name", job_name),
                 ("run_dir", &shell_quote(self.run)),
                 ("nh", &shell_quote(&self.opts.nh)),
@@ -247,7 +260,7 @@ impl Scripts<'_> {
             None => format!(
                 "#!/bin/bash\n# neural-hash, {about}\n# Written by `nh reproduce --slurm`; the \
                  nodes need only the nh binary (and its libtorch) and this folder.\n\
-                 {directive_lines}set -euo pipefail\nexec {command}\n"
+                 {directive_lines}set -euo pipefail\n{code}\n"
             ),
         }
     }

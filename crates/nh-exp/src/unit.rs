@@ -4,8 +4,14 @@
 //! record `units/<unit>.json`: the record is the unit's "done" mark. Files of a unit without a
 //! record are leftovers of an interrupted attempt; they are removed and the unit trains again, never
 //! trusted. A unit that fails writes `units/<unit>.error.json` instead.
+//!
+//! While it trains, a unit checkpoints into `checkpoints/<unit>/` (see [`UnitCheckpoints`]); the next
+//! attempt continues from there to the same result, and the folder is removed once the record is
+//! written.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use nh_corpus::Corpus;
 use serde::{Deserialize, Serialize};
@@ -78,6 +84,8 @@ pub struct UnitPaths {
     pub timings: PathBuf,
     /// `models/<unit>/`.
     pub model: PathBuf,
+    /// `checkpoints/<unit>/`: the training checkpoint of an unfinished attempt.
+    pub checkpoint: PathBuf,
 }
 
 impl UnitPaths {
@@ -90,12 +98,49 @@ impl UnitPaths {
             curves: run_dir.join("curves").join(format!("{name}.csv")),
             timings: run_dir.join("timings").join(format!("{name}.csv")),
             model: run_dir.join("models").join(&name),
+            checkpoint: run_dir.join(CHECKPOINTS_FOLDER).join(&name),
         }
     }
 }
 
 /// The folders every run directory has for its units.
 pub const UNIT_FOLDERS: [&str; 4] = ["units", "curves", "timings", "models"];
+
+/// The folder of the units' training checkpoints (created by the first checkpoint).
+pub const CHECKPOINTS_FOLDER: &str = "checkpoints";
+
+/// How units checkpoint while they train, and the flag that stops them.
+///
+/// Checkpoints never change results: a unit continued from one ends with the same curves and
+/// model, bit for bit on the same CPU type, as one trained in a single go.
+#[derive(Debug, Clone)]
+pub struct UnitCheckpoints {
+    /// How often a training unit writes its checkpoint.
+    pub every: nh_agents::CheckpointEvery,
+    /// Set (by SIGTERM or Ctrl-C) to stop: training units checkpoint after their current
+    /// iteration, and no further unit starts.
+    pub stop: Arc<AtomicBool>,
+}
+
+impl UnitCheckpoints {
+    /// Every ten minutes: a long unit loses at most that much to a crash or a time limit, and a
+    /// short one writes only the checkpoint that ends its training.
+    pub const DEFAULT_EVERY: nh_agents::CheckpointEvery =
+        nh_agents::CheckpointEvery::Seconds(600.0);
+
+    /// Checkpoints `every`, with a stop flag nothing has set yet.
+    pub fn new(every: nh_agents::CheckpointEvery) -> UnitCheckpoints {
+        UnitCheckpoints {
+            every,
+            stop: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Whether a stop was requested.
+    pub fn stop_requested(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+}
 
 /// Whether the unit's record exists (it is written last).
 pub fn is_done(run_dir: &Path, unit: &Unit) -> bool {
@@ -138,14 +183,18 @@ pub struct UnitContext<'a> {
     pub corpus: &'a Corpus,
     /// The device, resolved on this machine.
     pub device: nh_agents::Device,
+    /// Checkpointing, and the stop flag.
+    pub checkpoints: &'a UnitCheckpoints,
 }
 
-/// Trains `unit` and writes its files, record last. Leftovers of an earlier, interrupted attempt
-/// are removed first; a failure writes the unit's error record and returns the error.
+/// Trains `unit` (continuing from its checkpoint when an earlier attempt left one) and writes its
+/// files, record last. Leftovers of an earlier, interrupted attempt are removed first; a failure
+/// writes the unit's error record and returns the error.
 ///
 /// # Errors
-/// The unit is already done ([`Error::WouldOverwrite`] on its record), the learner failed, or a
-/// file could not be written.
+/// The unit is already done ([`Error::WouldOverwrite`] on its record), a stop was requested
+/// ([`Error::Stopped`], no error record: the unit continues from its checkpoint next time), the
+/// learner failed, or a file could not be written.
 pub fn run_unit(
     ctx: &UnitContext<'_>,
     unit: &Unit,
@@ -155,8 +204,25 @@ pub fn run_unit(
     if paths.record.exists() {
         return Err(Error::WouldOverwrite(paths.record));
     }
-    let result = clear_leftovers(&paths).and_then(|()| train_unit(ctx, unit, &paths, on_iteration));
-    if let Err(error) = &result {
+    let result = clear_leftovers(&paths)
+        .and_then(|()| train_unit(ctx, unit, &paths, on_iteration))
+        .map_err(|error| match error {
+            Error::Agent {
+                source: nh_agents::Error::Stopped { iterations, .. },
+                ..
+            } => Error::Stopped {
+                run_dir: ctx.run_dir.to_path_buf(),
+                detail: format!(
+                    "unit {} ({}) checkpointed after {iterations} iterations",
+                    unit.index,
+                    unit.name()
+                ),
+            },
+            other => other,
+        });
+    if let Err(error) = &result
+        && !matches!(error, Error::Stopped { .. })
+    {
         let failure = UnitFailure {
             index: unit.index,
             message: error.to_string(),
@@ -188,11 +254,22 @@ fn train_unit(
                 unit.index, unit.panel
             ),
         })?;
+    let checkpointing = nh_agents::Checkpointing {
+        dir: paths.checkpoint.clone(),
+        every: Some(ctx.checkpoints.every),
+        stop: Arc::clone(&ctx.checkpoints.stop),
+        resume: false,
+        corpus_sha256: ctx.plan.corpus.sha256.clone(),
+        commit: ctx.plan.commit.clone(),
+    };
     let task_ctx = TaskContext {
         corpus: ctx.corpus,
         device: ctx.device,
         time_limit: None,
-        checkpoint: None,
+        checkpoint: Some(nh_agents::Checkpointing {
+            resume: checkpointing.has_checkpoint(),
+            ..checkpointing
+        }),
     };
     let (out, model) = run_task(&task_ctx, panel, unit.seed, on_iteration)?;
     let relative = |path: &Path| {
@@ -237,6 +314,17 @@ fn train_unit(
     // A failure of an earlier attempt no longer applies.
     let _ = std::fs::remove_file(&paths.failure);
     write_file(&paths.record, &json_bytes(&record), Existing::Refuse)?;
+    // The unit is done: its checkpoint is no longer needed (and may be large). Leaving it behind
+    // changes nothing, so a failure to remove it is only reported.
+    if let Err(error) = std::fs::remove_dir_all(&paths.checkpoint)
+        && error.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(path = %paths.checkpoint.display(), %error, "cannot remove a done unit's checkpoint");
+    }
+    // The last unit's checkpoint gone, the folder goes too (it fails while others remain).
+    if let Some(folder) = paths.checkpoint.parent() {
+        let _ = std::fs::remove_dir(folder);
+    }
     Ok(record)
 }
 

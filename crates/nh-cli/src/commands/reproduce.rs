@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use nh_agents::DeviceChoice;
+use nh_agents::{CheckpointEvery, DeviceChoice};
 use nh_exp::{
-    ReproduceOptions, SlurmOptions, Submission, figure_list, finish, reproduce, reproduce_on_slurm,
-    resume, run_single_unit, submit,
+    ReproduceOptions, Requeue, SlurmOptions, Submission, UnitCheckpoints, figure_list, finish,
+    reproduce, reproduce_on_slurm, resume, run_single_unit, submit,
 };
 
 use crate::progress::Reporter;
@@ -45,6 +45,11 @@ pub struct Args {
     /// No progress output (for scripts).
     #[arg(long)]
     quiet: bool,
+    /// How often each unit writes its training checkpoint: iterations (`100`) or a duration
+    /// (`90s`, `15m`, `2h`). SIGTERM or Ctrl-C stop units with a checkpoint (exit status 75) and
+    /// `--resume` continues them; results are the same as without a stop.
+    #[arg(long, default_value = "10m", value_parser = crate::numbers::checkpoint_every)]
+    checkpoint_every: CheckpointEvery,
 
     /// Continue the planned run in RUN_DIR: train the units not yet done, then finish it. Its
     /// config, seeds, corpus and device come from the run itself.
@@ -89,6 +94,14 @@ pub struct Args {
     /// {{job_name}}, {{run_dir}}, {{nh}}.
     #[arg(long, requires = "slurm", value_name = "FILE")]
     slurm_template: Option<PathBuf>,
+    /// With --slurm: Slurm asks each unit to checkpoint this many seconds before its time limit;
+    /// the array task then requeues itself and continues.
+    #[arg(long, requires = "slurm", default_value_t = 300, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..=65535))]
+    checkpoint_lead: u32,
+    /// With --slurm: requeues of one array task before it gives up (continue it with --resume
+    /// --slurm).
+    #[arg(long, requires = "slurm", default_value_t = 10, value_parser = clap::value_parser!(u32))]
+    max_requeues: u32,
     /// With --slurm: write the scripts, submit nothing.
     #[arg(long, requires = "slurm")]
     dry_run: bool,
@@ -97,7 +110,8 @@ pub struct Args {
 /// Runs, resumes or submits, and prints where the results are.
 pub fn run(args: &Args) -> Result<()> {
     let reporter = Reporter::new(args.quiet);
-    crate::interrupt::install();
+    let checkpoints = UnitCheckpoints::new(args.checkpoint_every);
+    crate::interrupt::stop_units_on_signal(std::sync::Arc::clone(&checkpoints.stop));
     if let Some(run_dir) = &args.resume {
         if args.profile != "default" {
             bail!("--profile: a resumed run keeps its own profile; leave --profile out");
@@ -105,12 +119,12 @@ pub fn run(args: &Args) -> Result<()> {
         if args.slurm {
             print_submission(&submit(run_dir, &slurm_options(args)?)?);
         } else if let Some(index) = args.unit {
-            run_single_unit(run_dir, index, &reporter)?;
+            run_single_unit(run_dir, index, &checkpoints, &reporter)?;
         } else if args.finish {
             let run = finish(run_dir)?;
             println!("{}: {}", run.figure, run.dir.display());
         } else {
-            let run = resume(run_dir, args.parallel, &reporter)?;
+            let run = resume(run_dir, args.parallel, &checkpoints, &reporter)?;
             println!("{}: {}", run.figure, run.dir.display());
         }
         return Ok(());
@@ -139,7 +153,7 @@ pub fn run(args: &Args) -> Result<()> {
         }
         return Ok(());
     }
-    for run in reproduce(&figures, &opts, &reporter)? {
+    for run in reproduce(&figures, &opts, &checkpoints, &reporter)? {
         println!("{}: {}", run.figure, run.dir.display());
     }
     Ok(())
@@ -160,6 +174,11 @@ fn slurm_options(args: &Args) -> Result<SlurmOptions> {
         sbatch_args: args.sbatch_arg.clone(),
         template: args.slurm_template.clone(),
         dry_run: args.dry_run,
+        requeue: Requeue {
+            lead_seconds: args.checkpoint_lead,
+            max_requeues: args.max_requeues,
+            checkpoint_every: args.checkpoint_every,
+        },
     })
 }
 

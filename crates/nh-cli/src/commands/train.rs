@@ -60,7 +60,7 @@ pub struct Args {
     /// Write a checkpoint into the output folder every N iterations (epochs for supervised;
     /// `100`) or after a duration (`90s`, `15m`, `2h`); SIGTERM or Ctrl-C then stop with a
     /// checkpoint (exit status 75). Every learner.
-    #[arg(long, value_parser = parse_every)]
+    #[arg(long, value_parser = crate::numbers::checkpoint_every)]
     checkpoint_every: Option<CheckpointEvery>,
     /// Continue the training in this output folder from its last checkpoint (its settings come
     /// from its train.json; --iterations, --max-seconds and --checkpoint-every may change).
@@ -72,10 +72,6 @@ pub struct Args {
     #[arg(long, required_unless_present = "resume")]
     out: Option<PathBuf>,
 }
-
-/// The exit status of a training stopped by SIGTERM or Ctrl-C after writing its checkpoint:
-/// 75 (`EX_TEMPFAIL`, "try again"), so a job script can requeue itself.
-pub const STOPPED_WITH_CHECKPOINT: u8 = 75;
 
 /// What a training folder's `train.json` records: everything needed to continue it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -93,31 +89,6 @@ fn parse_algo(s: &str) -> Result<Algo, String> {
     toml::Value::String(s.to_owned())
         .try_into()
         .map_err(|_| format!("unknown algorithm `{s}` (expected pg, ac, sac, cem or supervised)"))
-}
-
-fn parse_every(s: &str) -> Result<CheckpointEvery, String> {
-    let bad =
-        || format!("`{s}` is not a count of iterations (`100`) or a duration (`90s`, `15m`, `2h`)");
-    let (number, unit) = s.split_at(
-        s.find(|c: char| !c.is_ascii_digit() && c != '.')
-            .unwrap_or(s.len()),
-    );
-    let scale = match unit {
-        "" => {
-            let n: usize = number.parse().map_err(|_| bad())?;
-            return (n > 0)
-                .then_some(CheckpointEvery::Iterations(n))
-                .ok_or_else(bad);
-        }
-        "s" => 1.0,
-        "m" => 60.0,
-        "h" => 3600.0,
-        _ => return Err(bad()),
-    };
-    let value: f64 = number.parse().map_err(|_| bad())?;
-    (value > 0.0 && value.is_finite())
-        .then_some(CheckpointEvery::Seconds(value * scale))
-        .ok_or_else(bad)
 }
 
 /// Refuses, before any training, an output path the model could not be saved to: it must not
