@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use rand_chacha::ChaCha8Rng;
 use safetensors::{Dtype, SafeTensors};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -212,31 +211,9 @@ impl Schedule {
     }
 }
 
-/// A random generator's position: its seed, stream and word position.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct RngState {
-    seed: [u8; 32],
-    stream: u64,
-    word_pos: u128,
-}
-
-impl RngState {
-    pub(crate) fn of(rng: &ChaCha8Rng) -> RngState {
-        RngState {
-            seed: rng.get_seed(),
-            stream: rng.get_stream(),
-            word_pos: rng.get_word_pos(),
-        }
-    }
-
-    pub(crate) fn restore(&self) -> ChaCha8Rng {
-        use rand::SeedableRng;
-        let mut rng = ChaCha8Rng::from_seed(self.seed);
-        rng.set_stream(self.stream);
-        rng.set_word_pos(self.word_pos);
-        rng
-    }
-}
+/// A random generator's position: its seed, stream and word position (nh-env's type, so that
+/// learners and environments save their generators alike).
+pub(crate) use nh_env::RngState;
 
 /// SHA-256 of word lists, one word per line, lists separated by an empty line (words are never
 /// empty, so the lists can be told apart).

@@ -1,4 +1,5 @@
-//! `RngState`: where an environment's episode generator stands, to save and continue it later.
+//! `RngState`: where a ChaCha8 generator (an environment's episode generator, or a learner's)
+//! stands, to save and continue it later.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -19,8 +20,8 @@ pub struct RngState {
 }
 
 impl RngState {
-    /// The position of `rng`.
-    pub(crate) fn of(rng: &ChaCha8Rng) -> RngState {
+    /// The position of `rng` (any ChaCha8 generator: learners save theirs the same way).
+    pub fn of(rng: &ChaCha8Rng) -> RngState {
         RngState {
             seed: rng.get_seed(),
             stream: rng.get_stream(),
@@ -29,7 +30,7 @@ impl RngState {
     }
 
     /// A generator at this position.
-    pub(crate) fn restore(&self) -> ChaCha8Rng {
+    pub fn restore(&self) -> ChaCha8Rng {
         let mut rng = ChaCha8Rng::from_seed(self.seed);
         rng.set_stream(self.stream);
         rng.set_word_pos(self.word_pos);
