@@ -174,8 +174,14 @@ impl Checkpointing {
     /// Whether `dir` holds a checkpoint to resume from (also the previous one that a crash
     /// between the two renames of a replacement leaves).
     pub fn has_checkpoint(&self) -> bool {
-        self.checkpoint_dir().join(STATE_FILE).is_file()
-            || self.dir.join(OLD_DIR).join(STATE_FILE).is_file()
+        self.folder_to_resume().is_some()
+    }
+
+    /// The checkpoint folder to resume from: the current one, else the previous one.
+    fn folder_to_resume(&self) -> Option<PathBuf> {
+        [self.checkpoint_dir(), self.dir.join(OLD_DIR)]
+            .into_iter()
+            .find(|dir| dir.join(STATE_FILE).is_file())
     }
 }
 
@@ -292,15 +298,9 @@ pub(crate) fn read_checkpoint<S: DeserializeOwned>(
     checkpointing: &Checkpointing,
     identity: &RunIdentity,
 ) -> Result<(S, Parameters)> {
-    let target = checkpointing.checkpoint_dir();
-    let old = checkpointing.dir.join(OLD_DIR);
-    let dir = if target.join(STATE_FILE).is_file() {
-        target
-    } else if old.join(STATE_FILE).is_file() {
-        old
-    } else {
+    let Some(dir) = checkpointing.folder_to_resume() else {
         return Err(Error::Checkpoint {
-            path: target,
+            path: checkpointing.checkpoint_dir(),
             reason:
                 "no checkpoint to resume from (train with --checkpoint-every, or --max-seconds, \
                      to leave one)"
@@ -395,6 +395,29 @@ pub(crate) fn prefixed(prefix: &str, values: NamedValues) -> NamedValues {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_checkpoint_to_resume_is_the_current_one_else_the_previous_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let checkpointing = Checkpointing {
+            dir: dir.path().to_path_buf(),
+            every: None,
+            stop: Arc::new(AtomicBool::new(false)),
+            resume: true,
+            corpus_sha256: String::new(),
+            commit: String::new(),
+        };
+        assert!(!checkpointing.has_checkpoint());
+        let old = dir.path().join(OLD_DIR);
+        fs::create_dir(&old).expect("mkdir");
+        fs::write(old.join(STATE_FILE), "{}").expect("write");
+        assert_eq!(checkpointing.folder_to_resume(), Some(old));
+        let current = checkpointing.checkpoint_dir();
+        fs::create_dir(&current).expect("mkdir");
+        fs::write(current.join(STATE_FILE), "{}").expect("write");
+        assert_eq!(checkpointing.folder_to_resume(), Some(current));
+        assert!(checkpointing.has_checkpoint());
+    }
 
     fn words(list: &[&str]) -> Vec<String> {
         list.iter().map(|&w| w.to_owned()).collect()

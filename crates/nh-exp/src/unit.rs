@@ -254,7 +254,7 @@ fn train_unit(
                 unit.index, unit.panel
             ),
         })?;
-    let checkpointing = nh_agents::Checkpointing {
+    let mut checkpoint = nh_agents::Checkpointing {
         dir: paths.checkpoint.clone(),
         every: Some(ctx.checkpoints.every),
         stop: Arc::clone(&ctx.checkpoints.stop),
@@ -262,14 +262,12 @@ fn train_unit(
         corpus_sha256: ctx.plan.corpus.sha256.clone(),
         commit: ctx.plan.commit.clone(),
     };
+    checkpoint.resume = checkpoint.has_checkpoint();
     let task_ctx = TaskContext {
         corpus: ctx.corpus,
         device: ctx.device,
         time_limit: None,
-        checkpoint: Some(nh_agents::Checkpointing {
-            resume: checkpointing.has_checkpoint(),
-            ..checkpointing
-        }),
+        checkpoint: Some(checkpoint),
     };
     let (out, model) = run_task(&task_ctx, panel, unit.seed, on_iteration)?;
     let relative = |path: &Path| {
