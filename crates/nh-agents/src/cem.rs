@@ -23,6 +23,12 @@
 //!
 //! With a factorized head every step works on the two heads' M1 + M2 log-probabilities per word
 //! ([`BinLogProbs`]), never on the M joint ones.
+//!
+//! With the `batches` schedule the words form B tables of `words_per_episode` words each (the
+//! other reading of the paper's Fig. 7): steps 1-3 run per table (a word collides only with words
+//! of its own batch, free bins are free in its table), step 4 fits all words at once, and an
+//! iteration's metrics are the means over the B tables, so zero collisions means perfect on
+//! every batch.
 
 use nh_env::{HashTableEnv, WordSchedule};
 use rand::Rng;
@@ -39,7 +45,7 @@ use crate::metrics::IterationMetrics;
 use crate::net::Net;
 use crate::neural_hash::NeuralHash;
 use crate::resume::{NamedValues, RngState, prefixed, take_prefixed};
-use crate::rollout::table_only;
+use crate::rollout::{TableOnly, table_only};
 use crate::sampling::{scalar, shuffle};
 use crate::seeds::{Stream, rng};
 use crate::session::{CheckpointSession, load_net};
@@ -47,8 +53,8 @@ use crate::train::{Clock, TrainOutcome, TrainSetup, log_start, record_iteration}
 use crate::{Error, Result};
 
 /// Fits a policy to a collision-free placement of the fixed word set `setup.words` (the env
-/// must use the `fixed` schedule and word-only observations); stops at zero argmax collisions,
-/// after `config.iterations` or at `setup.time_limit`.
+/// must use the `fixed` or `batches` schedule and word-only observations); stops at zero argmax
+/// collisions, after `config.iterations` or at `setup.time_limit`.
 ///
 /// # Errors
 /// Invalid configurations or word lists (naming the key), libtorch failures.
@@ -59,16 +65,23 @@ pub fn train_cem(
 ) -> Result<TrainOutcome> {
     config.validate()?;
     setup.require_word_only("cem")?;
-    if setup.env.schedule != WordSchedule::Fixed {
+    if !matches!(
+        setup.env.schedule,
+        WordSchedule::Fixed | WordSchedule::Batches
+    ) {
         return Err(Error::config(
             "env.schedule",
             setup.env.schedule.name(),
-            "the cross-entropy method memorizes a fixed word set; use `fixed`",
+            "the cross-entropy method memorizes a fixed word set; use `fixed` or `batches`",
         ));
     }
-    // The environment checks the word list and scores each argmax placement.
+    // The environment checks the word list and scores each table's argmax placement.
     let mut env = HashTableEnv::new(setup.env.clone(), setup.words.to_vec(), table_only())?;
-    let bins = setup.env.bins;
+    let tables = Tables {
+        bins: setup.env.bins,
+        words: setup.env.words_per_episode,
+        count: env.batch_count(),
+    };
     let mut policy = Net::init(
         setup.policy_spec(&config.model)?,
         setup.device,
@@ -81,7 +94,7 @@ pub fn train_cem(
     let batch = config.batch_size.unwrap_or(n).min(n);
     let mut proposal_rng = rng(setup.seed, Stream::Actions);
     let mut batch_rng = rng(setup.seed, Stream::Batches);
-    let mut rewards = vec![0f32; n];
+    let mut rewards = vec![0f32; tables.words];
     // Each word's target of the previous iteration (for `sticky_targets`).
     let mut previous: Option<Vec<usize>> = None;
     let mut metrics = Vec::with_capacity(config.iterations);
@@ -113,8 +126,7 @@ pub fn train_cem(
             Some(log_probs) => Evaluation::of(&log_probs.detach()),
             None => Evaluation::chunked(&policy, &ids, batch),
         };
-        env.try_reset(None, &mut [])?;
-        let stats = env.play_episode(&eval.greedy, &mut rewards)?;
+        let stats = tables.score(&mut env, &eval.greedy, &mut rewards)?;
         let done = stats.collisions == 0;
         let collapsed = best.observe(&policy, &optimizer, stats.collisions);
         if collapsed {
@@ -128,7 +140,7 @@ pub fn train_cem(
                 &ids,
                 full.as_ref(),
                 &eval,
-                bins,
+                &tables,
                 batch,
                 previous.as_deref().filter(|_| config.sticky_targets),
                 &mut proposal_rng,
@@ -148,11 +160,11 @@ pub fn train_cem(
         });
         let row = IterationMetrics {
             iteration,
-            reward: stats.total_reward,
-            collisions: stats.collisions as f64,
-            max_load: stats.max_load as f64,
-            max_collisions_in_bin: stats.max_collisions_in_bin as f64,
-            greedy_collisions: Some(stats.collisions as f64),
+            reward: stats.mean_reward,
+            collisions: stats.mean_collisions(),
+            max_load: stats.mean_max_load,
+            max_collisions_in_bin: stats.mean_max_load - 1.0,
+            greedy_collisions: Some(stats.mean_collisions()),
             loss,
             critic_loss: None,
             entropy: eval.entropy,
@@ -305,9 +317,69 @@ impl Evaluation {
     }
 }
 
-/// Which words keep their argmax bin (one per occupied bin, the most confident) and which move.
-/// Returns (targets with movers still at their argmax, movers, whether each bin is held).
-fn elite(greedy: &[usize], confidence: &[f32], bins: usize) -> (Vec<usize>, Vec<usize>, Vec<bool>) {
+/// The hash tables the words fill: `count` tables of `bins` bins, table `t` holding words
+/// `t * words .. (t + 1) * words` (one table for the `fixed` schedule).
+struct Tables {
+    bins: usize,
+    words: usize,
+    count: usize,
+}
+
+/// An iteration's argmax placement summed over its tables.
+struct TableStats {
+    /// Collisions of all tables together (zero: perfect on every table).
+    collisions: usize,
+    count: usize,
+    mean_reward: f64,
+    mean_max_load: f64,
+}
+
+impl TableStats {
+    fn mean_collisions(&self) -> f64 {
+        self.collisions as f64 / self.count as f64
+    }
+}
+
+impl Tables {
+    /// The words of each table, as index ranges into the word list.
+    fn ranges(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        (0..self.count).map(|t| t * self.words..(t + 1) * self.words)
+    }
+
+    /// Plays each table's argmax placement in `env` (one episode per table, in the env's order).
+    fn score(
+        &self,
+        env: &mut HashTableEnv<TableOnly>,
+        greedy: &[usize],
+        rewards: &mut [f32],
+    ) -> Result<TableStats> {
+        let mut total = TableStats {
+            collisions: 0,
+            count: self.count,
+            mean_reward: 0.0,
+            mean_max_load: 0.0,
+        };
+        for range in self.ranges() {
+            env.try_reset(None, &mut [])?;
+            debug_assert_eq!(env.episode_words().first(), Some(&range.start));
+            let stats = env.play_episode(&greedy[range], rewards)?;
+            total.collisions += stats.collisions;
+            total.mean_reward += stats.total_reward / self.count as f64;
+            total.mean_max_load += stats.max_load as f64 / self.count as f64;
+        }
+        Ok(total)
+    }
+}
+
+/// Which words of one table keep their argmax bin (one per occupied bin, the most confident) and
+/// which move. `greedy` and `confidence` cover the table's words, numbered from `first` in the
+/// word list. Returns (movers, whether each bin is held).
+fn elite(
+    greedy: &[usize],
+    confidence: &[f32],
+    bins: usize,
+    first: usize,
+) -> (Vec<usize>, Vec<bool>) {
     let mut owner: Vec<Option<usize>> = vec![None; bins];
     for (word, &bin) in greedy.iter().enumerate() {
         match owner[bin] {
@@ -317,55 +389,64 @@ fn elite(greedy: &[usize], confidence: &[f32], bins: usize) -> (Vec<usize>, Vec<
     }
     let movers = (0..greedy.len())
         .filter(|&w| owner[greedy[w]] != Some(w))
+        .map(|w| first + w)
         .collect();
     let held = owner.iter().map(Option::is_some).collect();
-    (greedy.to_vec(), movers, held)
+    (movers, held)
 }
 
-/// The targets of this iteration: elites keep their bins, movers get free bins (see module doc).
-/// With `previous` targets (`sticky_targets`), a mover whose previous target is still free keeps
-/// it, and only the others sample.
+/// The targets of this iteration, table by table: elites keep their bins, movers get bins free
+/// in their table (see module doc). With `previous` targets (`sticky_targets`), a mover whose
+/// previous target is still free keeps it, and only the others sample.
 #[allow(clippy::too_many_arguments)]
 fn propose_targets(
     policy: &Net,
     ids: &WordIds,
     full: Option<&BinLogProbs>,
     eval: &Evaluation,
-    bins: usize,
+    tables: &Tables,
     chunk: usize,
     previous: Option<&[usize]>,
     rng: &mut impl Rng,
 ) -> Vec<usize> {
-    let (mut targets, mut movers, held) = elite(&eval.greedy, &eval.confidence, bins);
-    let mut free = FreeBins::new(&held);
-    if free.is_empty() {
-        return targets; // More words than bins: movers stay where they are.
-    }
-    if let Some(previous) = previous {
-        keep_free_previous_targets(&mut targets, &mut movers, &mut free, previous);
-    }
-    let device = policy.device();
-    let mask: Vec<f32> = (0..bins)
-        .map(|b| if free.contains(b) { 1.0 } else { 0.0 })
-        .collect();
-    let mask = Tensor::from_slice(&mask).to_device(device);
-    let mut proposals = Vec::with_capacity(movers.len());
-    for part in movers.chunks(chunk) {
-        let index: Vec<i64> = part.iter().map(|&w| w as i64).collect();
-        let log_probs = match full {
-            Some(log_probs) => log_probs
-                .detach()
-                .select(&Tensor::from_slice(&index).to_device(device)),
-            None => tch::no_grad(|| BinLogProbs::of(policy, &ids.input(part, device))),
-        };
-        proposals.extend(log_probs.sample_free(&mask, rng));
-    }
-    for (&word, &proposal) in movers.iter().zip(&proposals) {
-        targets[word] = if free.take(proposal) {
-            proposal
-        } else {
-            free.take_random(rng).unwrap_or(targets[word])
-        };
+    let mut targets = eval.greedy.clone();
+    for range in tables.ranges() {
+        let (mut movers, held) = elite(
+            &eval.greedy[range.clone()],
+            &eval.confidence[range.clone()],
+            tables.bins,
+            range.start,
+        );
+        let mut free = FreeBins::new(&held);
+        if free.is_empty() {
+            continue; // More words than bins: movers stay where they are.
+        }
+        if let Some(previous) = previous {
+            keep_free_previous_targets(&mut targets, &mut movers, &mut free, previous);
+        }
+        let device = policy.device();
+        let mask: Vec<f32> = (0..tables.bins)
+            .map(|b| if free.contains(b) { 1.0 } else { 0.0 })
+            .collect();
+        let mask = Tensor::from_slice(&mask).to_device(device);
+        let mut proposals = Vec::with_capacity(movers.len());
+        for part in movers.chunks(chunk) {
+            let index: Vec<i64> = part.iter().map(|&w| w as i64).collect();
+            let log_probs = match full {
+                Some(log_probs) => log_probs
+                    .detach()
+                    .select(&Tensor::from_slice(&index).to_device(device)),
+                None => tch::no_grad(|| BinLogProbs::of(policy, &ids.input(part, device))),
+            };
+            proposals.extend(log_probs.sample_free(&mask, rng));
+        }
+        for (&word, &proposal) in movers.iter().zip(&proposals) {
+            targets[word] = if free.take(proposal) {
+                proposal
+            } else {
+                free.take_random(rng).unwrap_or(targets[word])
+            };
+        }
     }
     targets
 }
@@ -483,7 +564,8 @@ mod tests {
             seed in 0u64..1000,
         ) {
             let confidence: Vec<f32> = (0..greedy.len()).map(|i| (i * 7 % 5) as f32).collect();
-            let (mut targets, movers, held) = elite(&greedy, &confidence, 12);
+            let (movers, held) = elite(&greedy, &confidence, 12, 0);
+            let mut targets = greedy.clone();
             let distinct: std::collections::BTreeSet<_> = greedy.iter().copied().collect();
             prop_assert_eq!(greedy.len() - movers.len(), distinct.len());
             prop_assert_eq!(held.iter().filter(|&&h| h).count(), distinct.len());
@@ -500,8 +582,9 @@ mod tests {
     #[test]
     fn movers_keep_previous_targets_that_are_still_free() {
         // Words 0 and 1 collide in bin 0, 2 and 3 in bin 1; 0 and 2 are the elite.
-        let (mut targets, mut movers, held) =
-            elite(&[0, 0, 1, 1, 2], &[1.0, 0.0, 1.0, 0.0, 1.0], 6);
+        let greedy = [0, 0, 1, 1, 2];
+        let (mut movers, held) = elite(&greedy, &[1.0, 0.0, 1.0, 0.0, 1.0], 6, 0);
+        let mut targets = greedy.to_vec();
         assert_eq!(movers, vec![1, 3]);
         let mut free = FreeBins::new(&held);
         // Word 1 aimed at bin 4 (free), word 3 at bin 2 (now held by word 4).
@@ -509,6 +592,14 @@ mod tests {
         assert_eq!(movers, vec![3]);
         assert_eq!(targets[1], 4);
         assert!(!free.contains(4) && free.contains(3) && free.contains(5));
+    }
+
+    #[test]
+    fn elite_numbers_movers_in_the_whole_word_list() {
+        // The second table's words are 10..14: words 10 and 11 collide in bin 3.
+        let (movers, held) = elite(&[3, 3, 0, 1], &[0.0, 1.0, 1.0, 1.0], 4, 10);
+        assert_eq!(movers, vec![10]);
+        assert_eq!(held, [true, true, false, true]);
     }
 
     #[test]

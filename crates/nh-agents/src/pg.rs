@@ -9,11 +9,11 @@
 
 use std::path::Path;
 
+use nh_env::WordSchedule;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use tch::{Kind, Tensor};
 
-use crate::Result;
 use crate::adam::{Adam, AdamState};
 use crate::checkpoint::Parameters;
 use crate::config::{PgConfig, PgEstimator};
@@ -26,6 +26,7 @@ use crate::sampling::{mean_entropy, scalar};
 use crate::seeds::{Stream, rng};
 use crate::session::{CheckpointSession, load_net};
 use crate::train::{Clock, TrainOutcome, TrainSetup, log_start, record_iteration};
+use crate::{Error, Result};
 
 /// Trains a policy with REINFORCE for `config.iterations` iterations (fewer when
 /// `stop_at_zero_collisions` triggers), calling `progress` after each. With
@@ -41,6 +42,14 @@ pub fn train_pg(
     progress: &mut dyn FnMut(&IterationMetrics),
 ) -> Result<TrainOutcome> {
     config.validate()?;
+    if config.stop_at_zero_collisions && setup.env.schedule != WordSchedule::Fixed {
+        return Err(Error::config(
+            "stop_at_zero_collisions",
+            true,
+            "needs the `fixed` schedule: with another schedule one episode without collisions \
+             does not make the hash perfect on all its words",
+        ));
+    }
     let spec = setup.policy_spec(&config.model)?;
     let mut policy = Net::init(spec, setup.device, &mut rng(setup.seed, Stream::PolicyInit))?;
     let mut optimizer = Adam::new(policy.var_store(), config.learning_rate);

@@ -245,6 +245,60 @@ fn cross_entropy_method_without_sticky_targets_memorizes_too() {
 }
 
 #[test]
+fn cross_entropy_method_memorizes_three_batches_each_into_its_own_table() {
+    // 96 words as three batches of 32 into 32 bins: no function is collision-free on all 96
+    // words at once, but one can be on each batch.
+    let env = EnvConfig::new(32, 32).with_schedule(WordSchedule::Batches);
+    let words = common::words(96, 1);
+    let encoder = common::encoder();
+    let config = CemConfig {
+        model: ModelConfig::mlp(vec![64]),
+        iterations: 300,
+        ..CemConfig::default()
+    };
+    for outcome in over_seeds(|seed| {
+        train_cem(
+            &common::cpu_setup(&env, &words, &encoder, seed),
+            &config,
+            &mut |_| {},
+        )
+        .unwrap()
+    }) {
+        let last = outcome.metrics.last().unwrap();
+        assert_eq!((last.collisions, last.max_load), (0.0, 1.0));
+        assert!(outcome.metrics.len() < config.iterations / 3);
+        let bins = outcome.model.hash_words(&words);
+        for batch in bins.chunks(32) {
+            assert_eq!(common::distinct(batch), 32, "a batch collides: {batch:?}");
+        }
+        // The first iteration's means are over the three tables: at most 31 collisions each.
+        assert!(outcome.metrics[0].collisions <= 31.0);
+    }
+}
+
+#[test]
+fn policy_gradient_stops_at_zero_collisions_only_on_a_fixed_word_set() {
+    let env = EnvConfig::new(8, 8).with_schedule(WordSchedule::Batches);
+    let words = common::words(24, 1);
+    let encoder = common::encoder();
+    let config = PgConfig {
+        stop_at_zero_collisions: true,
+        ..PgConfig::default()
+    };
+    let error = train_pg(
+        &common::cpu_setup(&env, &words, &encoder, 0),
+        &config,
+        &mut |_| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("stop_at_zero_collisions") && error.contains("fixed"),
+        "{error}"
+    );
+}
+
+#[test]
 fn cross_entropy_method_rolls_back_collapses_and_returns_its_best_network() {
     // A learning rate far too large drives the collisions up until the guard steps in, in about
     // two seeds of three within the budget (the others wander without a collapse): the test needs

@@ -73,7 +73,7 @@ impl ObservationMode {
 
 /// Which words an episode places, and in which order.
 ///
-/// In config files the variants are spelled `"sample"`, `"fixed"` and `"pool"`.
+/// In config files the variants are spelled `"sample"`, `"fixed"`, `"pool"` and `"batches"`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WordSchedule {
@@ -89,6 +89,12 @@ pub enum WordSchedule {
     /// `Sample` does (the paper's Fig. 7: a pool of 3,000 words, 1,000 per episode). It differs
     /// from `Sample` in intent only, which configs and reports record.
     Pool,
+    /// The list is `B` fixed batches of `words_per_episode` consecutive words (its length a
+    /// multiple of it): episodes cycle through them in order, batch 0, 1, ..., B - 1, 0, ..., each
+    /// placed in list order into a fresh table (the other reading of the paper's Fig. 7: 3,000
+    /// words as three batches of 1,000, where a hash perfect on every batch exists). The cycle
+    /// restarts at batch 0 on `reset(Some(seed))`; the seed is otherwise unused.
+    Batches,
 }
 
 impl WordSchedule {
@@ -98,6 +104,7 @@ impl WordSchedule {
             Self::Sample => "sample",
             Self::Fixed => "fixed",
             Self::Pool => "pool",
+            Self::Batches => "batches",
         }
     }
 }
@@ -220,6 +227,12 @@ impl EnvConfig {
             WordSchedule::Fixed if words.len() != needed => {
                 return Err(Error::FixedListLength {
                     expected: needed,
+                    actual: words.len(),
+                });
+            }
+            WordSchedule::Batches if words.is_empty() || !words.len().is_multiple_of(needed) => {
+                return Err(Error::BatchesListLength {
+                    batch: needed,
                     actual: words.len(),
                 });
             }

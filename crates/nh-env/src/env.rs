@@ -93,6 +93,8 @@ pub struct HashTableEnv<E> {
     sampler: IndexSampler,
     /// Word indices of the current episode, in step order.
     episode: Vec<usize>,
+    /// The batch the next episode places (`batches` schedule; 0 otherwise).
+    next_batch: usize,
     table: Table,
     /// The table part of the observation (empty in `WordOnly` mode), kept up to date per step.
     table_obs: Vec<f32>,
@@ -129,7 +131,7 @@ impl<E: ObservationEncoder> HashTableEnv<E> {
     ) -> Self {
         let episode = match config.schedule {
             WordSchedule::Fixed => (0..config.words_per_episode).collect(),
-            WordSchedule::Sample | WordSchedule::Pool => {
+            WordSchedule::Sample | WordSchedule::Pool | WordSchedule::Batches => {
                 Vec::with_capacity(config.words_per_episode)
             }
         };
@@ -147,6 +149,7 @@ impl<E: ObservationEncoder> HashTableEnv<E> {
             rng: ChaCha8Rng::seed_from_u64(seed),
             sampler: IndexSampler::default(),
             episode,
+            next_batch: 0,
             was_reset: false,
         }
     }
@@ -213,17 +216,28 @@ impl<E: ObservationEncoder> HashTableEnv<E> {
         self.table.stats()
     }
 
-    /// The position of the episode RNG: with [`set_rng_state`](Self::set_rng_state) on an
-    /// environment of the same config and words, the episodes that follow `reset(None)` are the
-    /// ones this environment would play next.
+    /// The position of the episode RNG (and, for the `batches` schedule, of the batch cycle):
+    /// with [`set_rng_state`](Self::set_rng_state) on an environment of the same config and
+    /// words, the episodes that follow `reset(None)` are the ones this environment would play
+    /// next.
     pub fn rng_state(&self) -> RngState {
-        RngState::of(&self.rng)
+        RngState::of(&self.rng).with_next_batch(self.next_batch)
     }
 
-    /// Moves the episode RNG to `state` (from [`rng_state`](Self::rng_state)); the current
-    /// episode is unchanged, the next `reset(None)` draws from there.
+    /// Moves the episode RNG (and the batch cycle) to `state` (from
+    /// [`rng_state`](Self::rng_state)); the current episode is unchanged, the next `reset(None)`
+    /// draws from there.
     pub fn set_rng_state(&mut self, state: &RngState) {
         self.rng = state.restore();
+        self.next_batch = state.next_batch() % self.batch_count();
+    }
+
+    /// How many batches the `batches` schedule cycles through (1 for the other schedules).
+    pub fn batch_count(&self) -> usize {
+        match self.config.schedule {
+            WordSchedule::Batches => self.words.len() / self.config.words_per_episode,
+            _ => 1,
+        }
     }
 
     /// Whether the current episode placed all its words (false before the first reset).
@@ -251,11 +265,21 @@ impl<E: ObservationEncoder> HashTableEnv<E> {
         self.check_obs_len(obs.len())?;
         if let Some(seed) = seed {
             self.rng = ChaCha8Rng::seed_from_u64(seed);
+            self.next_batch = 0;
         }
-        if self.config.schedule != WordSchedule::Fixed {
-            let (population, n) = (self.words.len(), self.config.words_per_episode);
-            self.sampler
-                .sample_into(&mut self.rng, population, n, &mut self.episode);
+        let (population, n) = (self.words.len(), self.config.words_per_episode);
+        match self.config.schedule {
+            WordSchedule::Fixed => {}
+            WordSchedule::Sample | WordSchedule::Pool => {
+                self.sampler
+                    .sample_into(&mut self.rng, population, n, &mut self.episode);
+            }
+            WordSchedule::Batches => {
+                let first = self.next_batch * n;
+                self.episode.clear();
+                self.episode.extend(first..first + n);
+                self.next_batch = (self.next_batch + 1) % self.batch_count();
+            }
         }
         self.table.clear();
         self.table_obs.fill(0.0);

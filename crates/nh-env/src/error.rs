@@ -38,6 +38,17 @@ pub enum Error {
         /// Length of the given list.
         actual: usize,
     },
+    /// The `batches` schedule needs a list of whole batches of `words_per_episode` words.
+    #[error(
+        "the `batches` schedule cuts the list into batches of `words_per_episode` = {batch} words, \
+         so its length must be a positive multiple of {batch}, but it has {actual} words"
+    )]
+    BatchesListLength {
+        /// `words_per_episode`.
+        batch: usize,
+        /// Length of the given list.
+        actual: usize,
+    },
     /// The word list holds the same word twice; collisions are meaningless with duplicate keys.
     #[error(
         "the word list holds {word:?} twice (positions {first} and {second}); hash-table keys must \

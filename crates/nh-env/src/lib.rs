@@ -31,8 +31,10 @@
 //! at construction. `Sample`: `N` distinct words drawn afresh each episode from the episode seed
 //! (the list is a corpus). `Fixed`: the whole list, exactly `N` words, in list order every episode
 //! (the memorization experiments, Fig. 6). `Pool`: `N` words drawn per episode from a small pool,
-//! the same draw as `Sample` (Fig. 7: a pool of 3,000 words, 1,000 per episode). Words must be
-//! distinct: collisions between equal keys would mean nothing.
+//! the same draw as `Sample` (Fig. 7: a pool of 3,000 words, 1,000 per episode). `Batches`: the
+//! list cut into batches of `N` consecutive words, episodes cycling through them in order (the
+//! other reading of Fig. 7: three fixed batches of 1,000). Words must be distinct: collisions
+//! between equal keys would mean nothing.
 //!
 //! # Example: one episode of a random policy
 //!
@@ -125,8 +127,8 @@
 //!   (seed 0 until then); `reset(None)` continues it. Sampling without replacement is exact and
 //!   allocation-free after the first episode, with memory proportional to `N`, not to the corpus.
 //!   [`HashTableEnv::rng_state`] saves the generator's position ([`RngState`], serde) and
-//!   [`HashTableEnv::set_rng_state`] restores it, so a training checkpoint continues the same
-//!   episodes.
+//!   [`HashTableEnv::set_rng_state`] restores it (with the `Batches` cycle's position), so a
+//!   training checkpoint continues the same episodes.
 //! - Words are shared (`Arc<[String]>`) between the environments of a [`VecEnv`].
 //! - Other projects use this crate, so what may grow is `#[non_exhaustive]`: [`Step`], [`Info`],
 //!   [`Placement`], [`EpisodeStats`], [`EnvConfig`], [`RewardConfig`] and [`Error`]. Build them

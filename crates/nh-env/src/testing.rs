@@ -206,6 +206,14 @@ fn check_episode_words<E: ObservationEncoder>(env: &HashTableEnv<E>, words: &[us
             "`fixed` must place the list in order"
         );
     }
+    if config.schedule == WordSchedule::Batches {
+        let first = words.first().copied().unwrap_or(0);
+        assert!(
+            first.is_multiple_of(words.len())
+                && words.iter().copied().eq(first..first + words.len()),
+            "`batches` must place one whole batch in list order"
+        );
+    }
 }
 
 fn check_observation<E: ObservationEncoder>(

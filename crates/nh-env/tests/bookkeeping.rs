@@ -49,7 +49,8 @@ fn schedule() -> impl Strategy<Value = WordSchedule> {
     prop_oneof![
         Just(WordSchedule::Sample),
         Just(WordSchedule::Fixed),
-        Just(WordSchedule::Pool)
+        Just(WordSchedule::Pool),
+        Just(WordSchedule::Batches)
     ]
 }
 
@@ -71,10 +72,11 @@ fn env_for(
     observation: ObservationMode,
     rewards: RewardConfig,
 ) -> HashTableEnv<impl nh_env::ObservationEncoder> {
-    let list = if schedule == WordSchedule::Fixed {
-        n
-    } else {
-        n + extra_words
+    let list = match schedule {
+        WordSchedule::Fixed => n,
+        // Whole batches: one, plus as many more as `extra_words` holds.
+        WordSchedule::Batches => n * (1 + extra_words / n),
+        _ => n + extra_words,
     };
     let config = EnvConfig::new(bins, n)
         .with_schedule(schedule)

@@ -173,6 +173,40 @@ fn pool_schedule_draws_within_the_pool_as_sample_does() {
 }
 
 #[test]
+fn batches_cycle_in_list_order_and_restart_on_a_seeded_reset() {
+    let config = EnvConfig::new(4, 3).with_schedule(WordSchedule::Batches);
+    let mut env = HashTableEnv::new(config, common::words(9), common::encoder()).unwrap();
+    assert_eq!(env.batch_count(), 3);
+    let mut obs = vec![0.0; 2];
+    let mut episodes = Vec::new();
+    for seed in [Some(5), None, None, None, Some(6), None] {
+        env.reset(seed, &mut obs);
+        episodes.push(env.episode_words().to_vec());
+    }
+    let batch = |b: usize| (3 * b..3 * b + 3).collect::<Vec<usize>>();
+    assert_eq!(
+        episodes,
+        [batch(0), batch(1), batch(2), batch(0), batch(0), batch(1)]
+    );
+}
+
+#[test]
+fn a_saved_state_continues_the_batch_cycle() {
+    let config = EnvConfig::new(4, 2).with_schedule(WordSchedule::Batches);
+    let mut env = HashTableEnv::new(config.clone(), common::words(6), common::encoder()).unwrap();
+    let mut obs = vec![0.0; 2];
+    env.reset(Some(1), &mut obs);
+    let text = serde_json::to_string(&env.rng_state()).unwrap();
+    env.reset(None, &mut obs);
+    let next = env.episode_words().to_vec();
+    assert_eq!(next, [2, 3]);
+    let mut fresh = HashTableEnv::new(config, common::words(6), common::encoder()).unwrap();
+    fresh.set_rng_state(&serde_json::from_str(&text).unwrap());
+    fresh.reset(None, &mut obs);
+    assert_eq!(fresh.episode_words(), next.as_slice());
+}
+
+#[test]
 fn observations_encode_the_announced_word() {
     let mut env =
         HashTableEnv::new(EnvConfig::new(7, 5), common::words(1000), common::encoder()).unwrap();

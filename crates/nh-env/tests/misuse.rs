@@ -113,6 +113,26 @@ fn fixed_list_must_hold_exactly_n_words() {
 }
 
 #[test]
+fn batches_need_a_positive_multiple_of_the_batch_size() {
+    let config = EnvConfig::new(5, 5).with_schedule(WordSchedule::Batches);
+    for len in [0, 4, 11] {
+        let error = build(config.clone(), common::words(len)).unwrap_err();
+        assert_eq!(
+            error,
+            Error::BatchesListLength {
+                batch: 5,
+                actual: len
+            }
+        );
+        assert!(
+            error.to_string().contains("positive multiple of 5"),
+            "{error}"
+        );
+    }
+    assert!(build(config, common::words(15)).is_ok());
+}
+
+#[test]
 fn duplicate_words_are_rejected_with_both_positions() {
     let mut words = common::words(6);
     words[4] = "w1".to_owned();

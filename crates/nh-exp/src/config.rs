@@ -60,9 +60,9 @@ pub struct Panel {
     pub words: usize,
     /// Hash-table bins M.
     pub bins: usize,
-    /// Word schedule: fresh samples, one fixed list, or a fixed pool.
+    /// Word schedule: fresh samples, one fixed list, a fixed pool, or fixed batches.
     pub schedule: Schedule,
-    /// Pool size for `schedule = "pool"` (0 otherwise).
+    /// Words in the pool for `schedule = "pool"` or `"batches"` (0 otherwise).
     #[serde(default)]
     pub pool: usize,
     /// Whether the table occupancy is part of the observation (the paper's Fig. 5).
@@ -117,6 +117,9 @@ pub enum Schedule {
     Fixed,
     /// A fixed seeded pool of `pool` words; each episode draws `words` of it.
     Pool,
+    /// A fixed seeded list of `pool` words cut into `pool / words` batches; episodes cycle
+    /// through the batches in order, each into a fresh table (`pg` and `cem` only).
+    Batches,
 }
 
 /// The held-out test of a trained hash: `words` unseen words, `samples` times.
@@ -335,11 +338,22 @@ impl Panel {
                 "`pool` ({}) must be at least `words` ({})",
                 self.pool, self.words
             )),
-            Schedule::Sample | Schedule::Fixed if self.pool != 0 => {
-                Err("`pool` is only used with schedule = \"pool\"".into())
+            Schedule::Batches if self.pool == 0 || !self.pool.is_multiple_of(self.words) => {
+                Err(format!(
+                    "`pool` ({}) must be a positive multiple of `words` ({}): the batches are \
+                 `pool / words` fixed lists of `words` words",
+                    self.pool, self.words
+                ))
             }
-            Schedule::Sample if self.algo == Algo::Cem => Err(
-                "the cross-entropy method needs a fixed word set (schedule fixed or pool)".into(),
+            Schedule::Batches if !matches!(self.algo, Algo::Pg | Algo::Cem) => {
+                Err("schedule = \"batches\" is built for `pg` and `cem` only".into())
+            }
+            Schedule::Sample | Schedule::Fixed if self.pool != 0 => {
+                Err("`pool` is only used with schedule = \"pool\" or \"batches\"".into())
+            }
+            Schedule::Sample | Schedule::Pool if self.algo == Algo::Cem => Err(
+                "the cross-entropy method needs a fixed word set (schedule fixed or batches)"
+                    .into(),
             ),
             _ => Ok(()),
         }
@@ -421,6 +435,16 @@ max_words = 10
                 "schedule = \"sample\"",
                 "schedule = \"pool\"\npool = 5",
                 "pool",
+            ),
+            (
+                "schedule = \"sample\"",
+                "schedule = \"batches\"\npool = 250",
+                "positive multiple of `words` (100)",
+            ),
+            (
+                "algo = \"pg\"\nwords = 100\nbins = 100\nschedule = \"sample\"",
+                "algo = \"ac\"\nwords = 100\nbins = 100\nschedule = \"batches\"\npool = 300",
+                "`pg` and `cem` only",
             ),
             ("seeds = 2", "seeds = 0", "seeds"),
             (

@@ -44,6 +44,7 @@
 //!   the cores; learners are seed-local, so parallel runs equal sequential ones.
 //! - Every RL panel records Python's hash on its own word sets: the paper's reference line.
 
+mod batch_results;
 mod config;
 mod error;
 mod finish;

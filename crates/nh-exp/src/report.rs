@@ -304,12 +304,44 @@ fn panel_summary(panel: &Panel, outs: &[FinishedUnit], names: &[CurveName]) -> P
             .iter()
             .map(|o| o.record.iterations_to_perfect)
             .collect(),
+        batches: outs.iter().map(|o| o.record.batches.clone()).collect(),
         python_reference: outs.iter().map(|o| o.record.reference.clone()).collect(),
         generalization: outs
             .iter()
             .map(|o| o.record.generalization.clone())
             .collect(),
     }
+}
+
+/// The per-batch results of a `batches` panel, one line per seed.
+fn batches_markdown(outs: &[FinishedUnit]) -> String {
+    let iterations = |i: Option<usize>| i.map_or("not reached".to_owned(), |i| i.to_string());
+    let mut md = String::from(
+        "\nBatches (each batch alone into the bins), per seed: iterations until every batch's \
+         argmax placement was collision-free; when each batch first was (one batch per \
+         iteration, cycled); the saved hash's collisions per batch.\n\n",
+    );
+    for o in outs {
+        let Some(b) = &o.record.batches else { continue };
+        let first = b.first_zero.as_ref().map_or(
+            "not tracked (every iteration scores all batches)".to_owned(),
+            |f| {
+                f.iter()
+                    .map(|&i| iterations(i))
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            },
+        );
+        let finals: Vec<String> = b.final_collisions.iter().map(usize::to_string).collect();
+        md.push_str(&format!(
+            "- seed {}: every batch {}; first zero per batch {}; final collisions per batch {}\n",
+            o.record.seed,
+            iterations(o.record.iterations_to_perfect),
+            first,
+            finals.join(" / ")
+        ));
+    }
+    md
 }
 
 /// z-scores against a random function of each seed's mean collisions, e.g. `-0.31, 1.20`.
@@ -440,6 +472,9 @@ fn summary_markdown(
                 "\nIterations to a zero-collision hash of the training words, per seed: {}.\n",
                 perfect.join(", ")
             ));
+        }
+        if panel.schedule == crate::config::Schedule::Batches {
+            md.push_str(&batches_markdown(outs));
         }
         let gens: Vec<_> = outs
             .iter()

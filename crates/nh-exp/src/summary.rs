@@ -61,8 +61,12 @@ pub struct PanelSummary {
     pub bootstrap_ci95: BTreeMap<CurveName, BootstrapIntervals>,
     /// Each curve's first value per seed.
     pub first_iteration: BTreeMap<CurveName, Vec<Option<f64>>>,
-    /// Iterations to a zero-collision hash of the training words per seed (fixed word sets).
+    /// Iterations to a zero-collision hash of the training words per seed (fixed word sets;
+    /// for `batches` panels: of every batch).
     pub iterations_to_perfect: Vec<Option<usize>>,
+    /// Each seed's per-batch results (`batches` panels; absent in runs finished before them).
+    #[serde(default)]
+    pub batches: Vec<Option<crate::batch_results::BatchResults>>,
     /// Python's hash on each seed's word sets (RL panels).
     pub python_reference: Vec<Option<Reference>>,
     /// Each seed's generalization test, when the panel has one.

@@ -19,6 +19,8 @@ pub struct TaskOutput {
     pub generalization: Option<GeneralizationResult>,
     /// Iterations until the argmax hash had zero collisions on the training words, if reached.
     pub iterations_to_perfect: Option<usize>,
+    /// Per-batch results of a `batches` panel.
+    pub batches: Option<crate::batch_results::BatchResults>,
     /// Iterations (epochs) the learner ran.
     pub completed_iterations: usize,
     /// The last iteration's metrics (reinforcement-learning and cross-entropy learners).

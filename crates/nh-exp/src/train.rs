@@ -18,6 +18,7 @@ use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
 use serde::de::DeserializeOwned;
 
+use crate::batch_results::{BatchResults, iterations_to_every_batch_zero};
 use crate::config::{Algo, Panel, Schedule};
 use crate::params::config_from_params;
 use crate::records::to_csv;
@@ -100,13 +101,18 @@ pub fn run_task(
     };
     let outcome = learner.train(&setup, &mut progress).map_err(agent_err)?;
     let rows = &outcome.metrics;
-    let iterations_to_perfect = (panel.schedule == Schedule::Fixed)
-        .then(|| {
-            rows.iter()
-                .position(|m| m.greedy_collisions.unwrap_or(m.collisions) == 0.0)
-                .map(|i| i + 1)
-        })
-        .flatten();
+    let iterations_to_perfect = match panel.schedule {
+        Schedule::Fixed => rows
+            .iter()
+            .position(|m| m.greedy_collisions.unwrap_or(m.collisions) == 0.0)
+            .map(|i| i + 1),
+        Schedule::Batches => {
+            iterations_to_every_batch_zero(panel.algo, rows, words.len() / panel.words)
+        }
+        Schedule::Sample | Schedule::Pool => None,
+    };
+    let batches = (panel.schedule == Schedule::Batches)
+        .then(|| BatchResults::of(panel.algo, rows, &outcome.model, &words, panel.words));
     let rewards = RewardConfig::default();
     let reference = python_reference(
         &words,
@@ -136,6 +142,7 @@ pub fn run_task(
         reference: Some(reference),
         generalization,
         iterations_to_perfect,
+        batches,
         completed_iterations: rows.len(),
         last_iteration: rows.last().cloned(),
         train_words: (panel.schedule != Schedule::Sample).then_some(words),
@@ -189,6 +196,7 @@ fn run_supervised(
         reference: None,
         generalization: None,
         iterations_to_perfect: None,
+        batches: None,
         completed_iterations: rows.len(),
         last_iteration: None,
         train_words: None,
@@ -214,6 +222,10 @@ fn panel_words(corpus: &Corpus, panel: &Panel, seed: u64) -> Result<(Vec<String>
         Schedule::Sample => (corpus.words().to_vec(), WordSchedule::Sample),
         Schedule::Fixed => (corpus.sample(panel.words, words_seed)?, WordSchedule::Fixed),
         Schedule::Pool => (corpus.sample(panel.pool, words_seed)?, WordSchedule::Pool),
+        Schedule::Batches => (
+            corpus.sample(panel.pool, words_seed)?,
+            WordSchedule::Batches,
+        ),
     })
 }
 

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use nh_corpus::Corpus;
 use serde::{Deserialize, Serialize};
 
+use crate::batch_results::BatchResults;
 use crate::config::{Algo, Experiment, Schedule};
 use crate::metadata::{json_bytes, read_json, utc_stamps};
 use crate::plan::{Plan, Unit};
@@ -49,8 +50,12 @@ pub struct UnitRecord {
     pub reference: Option<Reference>,
     /// The trained hash on unseen words, when the panel asks.
     pub generalization: Option<GeneralizationResult>,
-    /// Iterations to a zero-collision argmax hash of the training words, if reached.
+    /// Iterations to a zero-collision argmax hash of the training words (for a `batches` panel:
+    /// of every batch), if reached.
     pub iterations_to_perfect: Option<usize>,
+    /// Per-batch results of a `batches` panel (absent in records written before it existed).
+    #[serde(default)]
+    pub batches: Option<BatchResults>,
     /// The curves file, relative to the run directory.
     pub curves: PathBuf,
     /// The saved model folder, relative to the run directory (fixed word sets only).
@@ -306,6 +311,7 @@ fn train_unit(
         reference: out.reference,
         generalization: out.generalization,
         iterations_to_perfect: out.iterations_to_perfect,
+        batches: out.batches,
         curves: relative(&paths.curves),
         model: model_dir,
     };

@@ -36,7 +36,7 @@ pub struct Kwargs<'a, 'py> {
 impl Kwargs<'_, '_> {
     /// Parses the names and picks the words: `words` when given, else from `corpus` by the
     /// schedule (`sample`: the whole corpus; `fixed`: `words_per_episode` words chosen by
-    /// `word_seed`; `pool`: `pool_size` words chosen by `word_seed`, default 3 x
+    /// `word_seed`; `pool` and `batches`: `pool_size` words chosen by `word_seed`, default 3 x
     /// `words_per_episode` as in the paper's Fig. 7).
     pub fn resolve(self) -> Result<Settings> {
         let schedule = schedule(self.schedule)?;
@@ -52,7 +52,7 @@ impl Kwargs<'_, '_> {
                 match schedule {
                     WordSchedule::Sample => corpus.words().to_vec(),
                     WordSchedule::Fixed => corpus.sample(self.words_per_episode, self.word_seed)?,
-                    WordSchedule::Pool => {
+                    WordSchedule::Pool | WordSchedule::Batches => {
                         let pool = self
                             .pool_size
                             .unwrap_or(self.words_per_episode.saturating_mul(3));
@@ -81,13 +81,14 @@ fn schedule(name: &str) -> Result<WordSchedule> {
         WordSchedule::Sample,
         WordSchedule::Fixed,
         WordSchedule::Pool,
+        WordSchedule::Batches,
     ]
     .into_iter()
     .find(|schedule| schedule.name() == name)
     .ok_or_else(|| Error::Argument {
         key: "schedule",
         value: format!("{name:?}"),
-        expected: "one of \"sample\", \"fixed\", \"pool\"".to_owned(),
+        expected: "one of \"sample\", \"fixed\", \"pool\", \"batches\"".to_owned(),
     })
 }
 

@@ -119,7 +119,7 @@ fn record(case: &Case, corpus: &Corpus) -> Value {
         WordSchedule::Fixed => corpus
             .sample(case.words_per_episode, case.word_seed)
             .expect("enough"),
-        WordSchedule::Pool => corpus
+        WordSchedule::Pool | WordSchedule::Batches => corpus
             .sample(case.pool_size.expect("a pool size"), case.word_seed)
             .expect("enough"),
     };

@@ -9,7 +9,7 @@ from gymnasium.utils.env_checker import check_env
 import nh_env
 
 OBSERVATIONS = ["word_only", "word_and_occupancy", "word_and_load"]
-SCHEDULES = ["sample", "fixed", "pool"]
+SCHEDULES = ["sample", "fixed", "pool", "batches"]
 
 
 @pytest.mark.parametrize("observation", OBSERVATIONS)
@@ -81,3 +81,14 @@ def test_episode_stats_agree_with_the_rewards():
     assert stats["max_collisions_in_bin"] == stats["max_load"] - 1
     assert int(env.bin_loads().sum()) == 100
     assert 20 < stats["collisions"] < 55  # 36.6 expected for a uniform random policy
+
+
+def test_batches_cycle_through_fixed_batches_in_order():
+    env = nh_env.HashTableEnv(bins=10, words_per_episode=10, schedule="batches", pool_size=30)
+    episodes = []
+    for seed in [4, None, None, None]:
+        env.reset(seed=seed)
+        episodes.append(list(env.episode_words()))
+    assert episodes[0] != episodes[1] != episodes[2]
+    assert episodes[3] == episodes[0]
+    assert sorted(sum(episodes[:3], [])) == sorted(set(sum(episodes[:3], [])))

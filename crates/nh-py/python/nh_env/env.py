@@ -94,7 +94,9 @@ class HashTableEnv(gymnasium.Env):
     for an occupied bin; "word_and_load": its word count times `load_scale`, default
     1 / words_per_episode). Schedules: "sample" (fresh words each episode), "fixed" (the same
     words, in order), "pool" (draws from a pool of `pool_size` words, default 3 x
-    words_per_episode); "fixed" and "pool" choose their words from the corpus with `word_seed`.
+    words_per_episode), "batches" (the `pool_size` words as fixed batches of words_per_episode,
+    cycled in order); "fixed", "pool" and "batches" choose their words from the corpus with
+    `word_seed`.
 
     `reset(seed=s)` gives exactly the Rust episode of seed `s`; `reset()` continues the episode
     generator, which a first unseeded reset seeds from `np_random`. The info dict holds `placed`,
