@@ -44,8 +44,20 @@ pub struct Subplot {
     pub curves: Vec<CurveSet>,
     /// Reference lines.
     pub hlines: Vec<HLine>,
-    /// Moving-average window of the thick mean line (0 or 1: the raw mean).
+    /// Moving-average window of the thick mean line (0 or 1: the raw mean); applied only where
+    /// the longest curve spans [`MIN_WINDOWS_TO_SMOOTH`] windows.
     pub smoothing: usize,
+}
+
+/// A subplot is smoothed only when its longest curve spans this many windows: on a shorter
+/// curve a trailing average lags far behind the data and hides where it ends.
+pub const MIN_WINDOWS_TO_SMOOTH: usize = 10;
+
+impl Subplot {
+    /// Whether the thick line is a moving average, for curves of at most `len` points.
+    fn smoothed(&self, len: usize) -> bool {
+        self.smoothing > 1 && len >= MIN_WINDOWS_TO_SMOOTH * self.smoothing
+    }
 }
 
 const PALETTE: [RGBColor; 4] = [
@@ -140,7 +152,7 @@ fn draw_subplot<DB: DrawingBackend>(
         if band.iter().all(|p| p.1.is_finite()) {
             chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.2).filled())))?;
         }
-        let smoothed = sp.smoothing > 1;
+        let smoothed = sp.smoothed(len);
         let seed_alpha = if smoothed { 0.15 } else { 0.35 };
         for seed in &curve.per_seed {
             let pts = seed.iter().enumerate().map(|(i, v)| (x(i), *v));
@@ -311,6 +323,22 @@ mod tests {
             "suspiciously small PNG: {} bytes",
             bytes.len()
         );
+    }
+
+    #[test]
+    fn only_curves_of_ten_windows_are_smoothed() {
+        let subplot = |smoothing| Subplot {
+            title: "t".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            curves: Vec::new(),
+            hlines: Vec::new(),
+            smoothing,
+        };
+        assert!(subplot(25).smoothed(250));
+        assert!(!subplot(25).smoothed(249));
+        assert!(!subplot(1).smoothed(1000));
+        assert!(!subplot(0).smoothed(1000));
     }
 
     #[test]

@@ -167,8 +167,10 @@ pub(crate) fn draw_run_figure(
     let thick = if exp.smoothing > 1 {
         format!(
             "Thick line: mean over seeds, trailing moving average of {} iterations (faint line \
-             beneath: the raw mean; the CSVs keep the raw values)",
-            exp.smoothing
+             beneath: the raw mean; the CSVs keep the raw values; curves shorter than {} \
+             iterations: the raw mean)",
+            exp.smoothing,
+            crate::plot::MIN_WINDOWS_TO_SMOOTH * exp.smoothing
         )
     } else {
         "Thick line: mean over seeds".to_owned()
