@@ -63,14 +63,19 @@ fn draw(
     let (lo, hi) = finite.fold((1.0f64, 1.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let pad = (hi - lo).max(0.1) * 0.08;
     let width = (260 * models.len() as u32).max(700);
-    let root = BitMapBackend::new(path, (width, 620)).into_drawing_area();
+    // About 8 pixels per character of the 15-pixel caption font.
+    let lines = crate::plot::wrap(caption, (width as usize - 40) / 8);
+    let footer_height = 20 * lines.len() as u32 + 20;
+    let root = BitMapBackend::new(path, (width, 560 + footer_height)).into_drawing_area();
     root.fill(&WHITE)?;
     let (body, footer) = root.split_vertically(560);
-    footer.draw_text(
-        caption,
-        &("sans-serif", 15).into_font().color(&BLACK),
-        (20, 10),
-    )?;
+    for (line_no, line) in lines.iter().enumerate() {
+        footer.draw_text(
+            line,
+            &("sans-serif", 15).into_font().color(&BLACK),
+            (20, 10 + 20 * line_no as i32),
+        )?;
+    }
     let mut chart = ChartBuilder::on(&body)
         .caption(
             "Collisions of unseen words, relative to a random function",

@@ -275,8 +275,8 @@ fn short_number(v: f64) -> String {
     }
 }
 
-/// Greedy word wrap for the caption.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+/// Greedy word wrap for captions: lines of at most `width` characters (longer words alone).
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = vec![String::new()];
     for word in text.split_whitespace() {
         let last = lines.last_mut().expect("at least one line");
