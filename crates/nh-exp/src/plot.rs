@@ -58,6 +58,26 @@ impl Subplot {
     fn smoothed(&self, len: usize) -> bool {
         self.smoothing > 1 && len >= MIN_WINDOWS_TO_SMOOTH * self.smoothing
     }
+
+    /// This subplot with every seed's curve replaced by its moving average.
+    fn with_smoothed_seeds(&self) -> Subplot {
+        let curves = self
+            .curves
+            .iter()
+            .map(|c| CurveSet {
+                label: c.label.clone(),
+                per_seed: c
+                    .per_seed
+                    .iter()
+                    .map(|seed| moving_average(seed, self.smoothing))
+                    .collect(),
+            })
+            .collect();
+        Subplot {
+            curves,
+            ..self.clone()
+        }
+    }
 }
 
 const PALETTE: [RGBColor; 4] = [
@@ -74,11 +94,13 @@ pub fn draw_figure(path: &Path, rows: &[[Subplot; 2]], caption: &str) -> Result<
         path: path.to_path_buf(),
         message: e.to_string(),
     };
-    let height = 380 * rows.len() as u32 + 70;
+    let lines = wrap(caption, 150);
+    let footer_height = 20 * lines.len() as u32 + 10;
+    let height = 380 * rows.len() as u32 + footer_height;
     let root = BitMapBackend::new(path, (1300, height)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_err(&e))?;
-    let (body, footer) = root.split_vertically(height - 70);
-    for (line_no, line) in wrap(caption, 150).iter().enumerate() {
+    let (body, footer) = root.split_vertically(height - footer_height);
+    for (line_no, line) in lines.iter().enumerate() {
         footer
             .draw_text(
                 line,
@@ -97,27 +119,49 @@ pub fn draw_figure(path: &Path, rows: &[[Subplot; 2]], caption: &str) -> Result<
 
 fn draw_subplot<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
-    sp: &Subplot,
+    raw: &Subplot,
 ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let summaries: Vec<_> = sp
-        .curves
-        .iter()
-        .map(|c| summarize_curves(&c.per_seed))
-        .collect();
-    let len = sp
+    let len = raw
         .curves
         .iter()
         .flat_map(|c| c.per_seed.iter().map(Vec::len))
         .max()
         .unwrap_or(1)
         .max(2);
+    let smoothed = raw.smoothed(len);
+    // Smoothed, the seeds, the band and the thick mean are drawn from each seed's moving average
+    // (thousands of raw points per seed are a blur), the raw mean stays beneath as a faint line.
+    let raw_means: Vec<Vec<f64>> = raw
+        .curves
+        .iter()
+        .map(|c| {
+            summarize_curves(&c.per_seed)
+                .iter()
+                .map(|s| s.mean)
+                .collect()
+        })
+        .collect();
+    let smoothed_view;
+    let sp = if smoothed {
+        smoothed_view = raw.with_smoothed_seeds();
+        &smoothed_view
+    } else {
+        raw
+    };
+    let summaries: Vec<_> = sp
+        .curves
+        .iter()
+        .map(|c| summarize_curves(&c.per_seed))
+        .collect();
     let mut lo = f64::INFINITY;
     let mut hi = f64::NEG_INFINITY;
-    // The bands lie within the seeds' values, so the values and references set the axis.
+    // The bands lie within the drawn seeds' values, so those, the raw means (when smoothed) and
+    // the references set the axis.
     let values = sp
         .curves
         .iter()
-        .flat_map(|c| c.per_seed.iter().flatten().copied());
+        .flat_map(|c| c.per_seed.iter().flatten().copied())
+        .chain(raw_means.iter().flatten().copied().filter(|_| smoothed));
     for v in values
         .chain(sp.hlines.iter().map(|h| h.value))
         .filter(|v| v.is_finite())
@@ -152,30 +196,26 @@ fn draw_subplot<DB: DrawingBackend>(
         if band.iter().all(|p| p.1.is_finite()) {
             chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.2).filled())))?;
         }
-        let smoothed = sp.smoothed(len);
-        let seed_alpha = if smoothed { 0.15 } else { 0.35 };
+        if smoothed {
+            // Overlapping segments add up: fainter the more points share a pixel column.
+            let alpha = (0.25 * 1000.0 / len as f64).clamp(0.02, 0.25);
+            let pts = raw_means[k].iter().enumerate().map(|(i, m)| (x(i), *m));
+            chart.draw_series(LineSeries::new(pts, color.mix(alpha).stroke_width(1)))?;
+        }
         for seed in &curve.per_seed {
             let pts = seed.iter().enumerate().map(|(i, v)| (x(i), *v));
-            chart.draw_series(LineSeries::new(pts, color.mix(seed_alpha).stroke_width(1)))?;
+            chart.draw_series(LineSeries::new(pts, color.mix(0.35).stroke_width(1)))?;
         }
-        let means: Vec<f64> = summary.iter().map(|s| s.mean).collect();
-        let (thick, label) = if smoothed {
-            let raw = means.iter().enumerate().map(|(i, m)| (x(i), *m));
-            chart.draw_series(LineSeries::new(raw, color.mix(0.45).stroke_width(1)))?;
-            (
-                moving_average(&means, sp.smoothing),
-                format!(
-                    "{} (mean of {} seeds, moving average of {})",
-                    curve.label,
-                    curve.per_seed.len(),
-                    sp.smoothing
-                ),
+        let thick: Vec<f64> = summary.iter().map(|s| s.mean).collect();
+        let label = if smoothed {
+            format!(
+                "{} (mean of {} seeds, moving average of {})",
+                curve.label,
+                curve.per_seed.len(),
+                sp.smoothing
             )
         } else {
-            (
-                means,
-                format!("{} (mean of {} seeds)", curve.label, curve.per_seed.len()),
-            )
+            format!("{} (mean of {} seeds)", curve.label, curve.per_seed.len())
         };
         let line = thick.iter().enumerate().map(|(i, m)| (x(i), *m));
         chart

@@ -166,9 +166,10 @@ pub(crate) fn draw_run_figure(
         .collect();
     let thick = if exp.smoothing > 1 {
         format!(
-            "Thick line: mean over seeds, trailing moving average of {} iterations (faint line \
-             beneath: the raw mean; the CSVs keep the raw values; curves shorter than {} \
-             iterations: the raw mean)",
+            "Thick line: mean over seeds of each seed's trailing moving average of {} \
+             iterations, and the shaded band and thin lines are drawn from those averages too \
+             (faint line beneath: the raw mean; the CSVs keep the raw values; curves shorter \
+             than {} iterations are drawn raw)",
             exp.smoothing,
             crate::plot::MIN_WINDOWS_TO_SMOOTH * exp.smoothing
         )
