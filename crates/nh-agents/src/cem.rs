@@ -39,13 +39,14 @@ use tch::Tensor;
 use crate::adam::Adam;
 use crate::best_so_far::{BestSoFar, BestState};
 use crate::bin_log_probs::BinLogProbs;
+use crate::cem_tables::Tables;
 use crate::config::CemConfig;
 use crate::inputs::WordIds;
 use crate::metrics::IterationMetrics;
 use crate::net::Net;
 use crate::neural_hash::NeuralHash;
 use crate::resume::{NamedValues, RngState, prefixed, take_prefixed};
-use crate::rollout::{TableOnly, table_only};
+use crate::rollout::table_only;
 use crate::sampling::{scalar, shuffle};
 use crate::seeds::{Stream, rng};
 use crate::session::{CheckpointSession, load_net};
@@ -314,60 +315,6 @@ impl Evaluation {
         }
         all.entropy /= ids.len() as f64;
         all
-    }
-}
-
-/// The hash tables the words fill: `count` tables of `bins` bins, table `t` holding words
-/// `t * words .. (t + 1) * words` (one table for the `fixed` schedule).
-struct Tables {
-    bins: usize,
-    words: usize,
-    count: usize,
-}
-
-/// An iteration's argmax placement summed over its tables.
-struct TableStats {
-    /// Collisions of all tables together (zero: perfect on every table).
-    collisions: usize,
-    count: usize,
-    mean_reward: f64,
-    mean_max_load: f64,
-}
-
-impl TableStats {
-    fn mean_collisions(&self) -> f64 {
-        self.collisions as f64 / self.count as f64
-    }
-}
-
-impl Tables {
-    /// The words of each table, as index ranges into the word list.
-    fn ranges(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
-        (0..self.count).map(|t| t * self.words..(t + 1) * self.words)
-    }
-
-    /// Plays each table's argmax placement in `env` (one episode per table, in the env's order).
-    fn score(
-        &self,
-        env: &mut HashTableEnv<TableOnly>,
-        greedy: &[usize],
-        rewards: &mut [f32],
-    ) -> Result<TableStats> {
-        let mut total = TableStats {
-            collisions: 0,
-            count: self.count,
-            mean_reward: 0.0,
-            mean_max_load: 0.0,
-        };
-        for range in self.ranges() {
-            env.try_reset(None, &mut [])?;
-            debug_assert_eq!(env.episode_words().first(), Some(&range.start));
-            let stats = env.play_episode(&greedy[range], rewards)?;
-            total.collisions += stats.collisions;
-            total.mean_reward += stats.total_reward / self.count as f64;
-            total.mean_max_load += stats.max_load as f64 / self.count as f64;
-        }
-        Ok(total)
     }
 }
 

@@ -74,6 +74,7 @@ mod adam;
 mod best_so_far;
 mod bin_log_probs;
 mod cem;
+mod cem_tables;
 mod checkpoint;
 mod config;
 mod cpu;
