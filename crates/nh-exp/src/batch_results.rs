@@ -63,14 +63,11 @@ fn first_zero_per_batch(rows: &[IterationMetrics], count: usize) -> Vec<Option<u
         .collect()
 }
 
-/// Iterations until the argmax hash had no collision on any batch: for the cross-entropy method
-/// the first iteration whose mean over the batches is zero, for one-batch-per-iteration learners
-/// the first iteration that ends a run of `count` consecutive zero iterations (one per batch).
-pub fn iterations_to_every_batch_zero(
-    algo: Algo,
-    rows: &[IterationMetrics],
-    count: usize,
-) -> Option<usize> {
+/// Iterations until the argmax hash had no collision on any of its `count` batches (1 for a
+/// `fixed` word set: the first zero iteration): for the cross-entropy method the first iteration
+/// whose mean over the batches is zero, for one-batch-per-iteration learners the first iteration
+/// that ends a run of `count` consecutive zero iterations (one per batch).
+pub fn iterations_to_perfect(algo: Algo, rows: &[IterationMetrics], count: usize) -> Option<usize> {
     let run = if algo == Algo::Cem { 1 } else { count };
     let mut streak = 0;
     rows.iter()
@@ -113,9 +110,11 @@ mod tests {
     fn every_batch_zero_needs_one_zero_per_batch_in_a_row() {
         // Batches 0, 1, 2, 0, 1, 2, 0: zeros at iterations 1, 2, 4, 5, 6.
         let r = rows(&[3.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]);
-        assert_eq!(iterations_to_every_batch_zero(Algo::Pg, &r, 3), Some(7));
-        assert_eq!(iterations_to_every_batch_zero(Algo::Pg, &r[..6], 3), None);
-        assert_eq!(iterations_to_every_batch_zero(Algo::Cem, &r, 3), Some(2));
+        assert_eq!(iterations_to_perfect(Algo::Pg, &r, 3), Some(7));
+        assert_eq!(iterations_to_perfect(Algo::Pg, &r[..6], 3), None);
+        assert_eq!(iterations_to_perfect(Algo::Cem, &r, 3), Some(2));
+        // One batch (a fixed word set): the first zero iteration, for every learner.
+        assert_eq!(iterations_to_perfect(Algo::Pg, &r, 1), Some(2));
         assert_eq!(first_zero_per_batch(&r, 3), [Some(7), Some(2), Some(3)]);
         assert_eq!(first_zero_per_batch(&r[..2], 3), [None, Some(2), None]);
     }

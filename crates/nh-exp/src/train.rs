@@ -18,7 +18,7 @@ use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
 use serde::de::DeserializeOwned;
 
-use crate::batch_results::{BatchResults, iterations_to_every_batch_zero};
+use crate::batch_results::{BatchResults, iterations_to_perfect};
 use crate::config::{Algo, Panel, Schedule};
 use crate::params::config_from_params;
 use crate::records::to_csv;
@@ -102,13 +102,8 @@ pub fn run_task(
     let outcome = learner.train(&setup, &mut progress).map_err(agent_err)?;
     let rows = &outcome.metrics;
     let iterations_to_perfect = match panel.schedule {
-        Schedule::Fixed => rows
-            .iter()
-            .position(|m| m.greedy_collisions.unwrap_or(m.collisions) == 0.0)
-            .map(|i| i + 1),
-        Schedule::Batches => {
-            iterations_to_every_batch_zero(panel.algo, rows, words.len() / panel.words)
-        }
+        Schedule::Fixed => iterations_to_perfect(panel.algo, rows, 1),
+        Schedule::Batches => iterations_to_perfect(panel.algo, rows, words.len() / panel.words),
         Schedule::Sample | Schedule::Pool => None,
     };
     let batches = (panel.schedule == Schedule::Batches)
