@@ -29,6 +29,11 @@
 //! of its own batch, free bins are free in its table), step 4 fits all words at once, and an
 //! iteration's metrics are the means over the B tables, so zero collisions means perfect on
 //! every batch.
+//!
+//! With `precision = "bf16"` the network's matrix products run in bfloat16 (its weights stay
+//! float32). The first iteration whose bfloat16 placement has no collision is evaluated again in
+//! float32, and the run goes on in float32 from there (checkpoints remember the switch), so a
+//! run stops at zero collisions only when the float32 hash, the one saved, has none.
 
 use nh_env::{HashTableEnv, WordSchedule};
 use rand::Rng;
@@ -40,7 +45,7 @@ use crate::adam::Adam;
 use crate::best_so_far::{BestSoFar, BestState};
 use crate::bin_log_probs::BinLogProbs;
 use crate::cem_tables::Tables;
-use crate::config::CemConfig;
+use crate::config::{CemConfig, Precision};
 use crate::inputs::WordIds;
 use crate::metrics::IterationMetrics;
 use crate::net::Net;
@@ -102,6 +107,7 @@ pub fn train_cem(
     let mut session =
         CheckpointSession::new(setup.checkpoint, |c| setup.run_identity("cem", config, c))?;
     let mut elapsed_before = 0.0;
+    let mut precision = config.precision;
     if let Some(resumed) = session.resume::<CemState>()? {
         let mut run = CemRun {
             policy: &mut policy,
@@ -114,20 +120,28 @@ pub fn train_cem(
         previous = resumed.state.previous;
         metrics = resumed.state.metrics;
         elapsed_before = resumed.state.seconds;
+        precision = resumed.state.precision.unwrap_or(precision);
     }
     // A run that reached a perfect hash is over, also when resumed with a larger budget.
     let solved = |rows: &[IterationMetrics]| rows.last().is_some_and(|r| r.collisions == 0.0);
     log_start("cem", setup, config.iterations);
+    policy.set_precision(precision);
     let clock = Clock::resumed(elapsed_before);
     while metrics.len() < config.iterations && !solved(&metrics) {
         let iteration = metrics.len();
-        // Full batch: one forward pass serves the evaluation, the proposals and the first step.
-        let full = (batch == n).then(|| BinLogProbs::of(&policy, &ids.all(policy.device())));
-        let eval = match &full {
-            Some(log_probs) => Evaluation::of(&log_probs.detach()),
-            None => Evaluation::chunked(&policy, &ids, batch),
-        };
-        let stats = tables.score(&mut env, &eval.greedy, &mut rewards)?;
+        let (mut full, mut eval) = evaluate(&policy, &ids, batch);
+        let mut stats = tables.score(&mut env, &eval.greedy, &mut rewards)?;
+        if stats.collisions == 0 && !precision.is_f32() {
+            // The hash is float32: check it, and finish in float32.
+            precision = Precision::F32;
+            policy.set_precision(precision);
+            tracing::info!(
+                iteration,
+                "cem: no collision in bfloat16; checking and finishing in float32"
+            );
+            (full, eval) = evaluate(&policy, &ids, batch);
+            stats = tables.score(&mut env, &eval.greedy, &mut rewards)?;
+        }
         let done = stats.collisions == 0;
         let collapsed = best.observe(&policy, &optimizer, stats.collisions);
         if collapsed {
@@ -181,7 +195,7 @@ pub fn train_cem(
                 proposal_rng: &mut proposal_rng,
                 batch_rng: &mut batch_rng,
             };
-            run.checkpoint(&metrics, previous.clone(), clock.seconds())
+            run.checkpoint(&metrics, previous.clone(), precision, clock.seconds())
         })?;
         if ending {
             break;
@@ -222,6 +236,10 @@ struct CemState {
     proposal_rng: RngState,
     batch_rng: RngState,
     previous: Option<Vec<usize>>,
+    /// The products' number format in effect (float32 once a bfloat16 run has switched);
+    /// absent in checkpoints written before it existed, which were float32 runs.
+    #[serde(default)]
+    precision: Option<Precision>,
 }
 
 impl CemRun<'_> {
@@ -229,6 +247,7 @@ impl CemRun<'_> {
         &self,
         metrics: &[IterationMetrics],
         previous: Option<Vec<usize>>,
+        precision: Precision,
         seconds: f64,
     ) -> (CemState, NamedValues) {
         let (best, best_tensors) = self.best.checkpoint();
@@ -244,6 +263,7 @@ impl CemRun<'_> {
             proposal_rng: RngState::of(self.proposal_rng),
             batch_rng: RngState::of(self.batch_rng),
             previous,
+            precision: Some(precision),
         };
         (state, tensors)
     }
@@ -277,6 +297,19 @@ fn log_collapse(iteration: usize, collisions: usize, best: &BestSoFar) {
         learning_rate = best.learning_rate(),
         "cem: collapse; restored the network with the fewest collisions and its Adam moments"
     );
+}
+
+/// The policy's placement of every word. With the whole set in one batch, its log-probabilities
+/// too (with autograd): that one forward pass serves the evaluation, the proposals and the first
+/// fitting step.
+fn evaluate(policy: &Net, ids: &WordIds, batch: usize) -> (Option<BinLogProbs>, Evaluation) {
+    if batch == ids.len() {
+        let log_probs = BinLogProbs::of(policy, &ids.all(policy.device()));
+        let eval = Evaluation::of(&log_probs.detach());
+        (Some(log_probs), eval)
+    } else {
+        (None, Evaluation::chunked(policy, ids, batch))
+    }
 }
 
 /// The argmax placement of every word, with its log-probability, and the mean entropy.

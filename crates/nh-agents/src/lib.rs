@@ -105,7 +105,9 @@ pub use checkpoint::{
     MODEL_FORMAT_VERSION, ModelMetadata, ModelProvenance, TrainingRecord, WEIGHTS_FILE,
     WeightsRecord,
 };
-pub use config::{AcConfig, CemConfig, PgConfig, PgEstimator, SacConfig, SupervisedConfig};
+pub use config::{
+    AcConfig, CemConfig, PgConfig, PgEstimator, Precision, SacConfig, SupervisedConfig,
+};
 pub use cpu::{CpuKernels, KERNEL_VARIABLES};
 pub use device::{
     DeviceChoice, LIBTORCH_VERSION, LibtorchInfo, device_name, libtorch_info, set_libtorch_threads,

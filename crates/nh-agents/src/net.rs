@@ -20,6 +20,7 @@ use rand::Rng;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
+use crate::config::Precision;
 use crate::key::{HeadKey, WordKey, labels_to_bins, shift_labels};
 use crate::sampling::to_indices;
 use crate::{Error, Result};
@@ -173,6 +174,8 @@ pub(crate) struct Net {
     occupancy: Option<Tensor>,
     bias: Tensor,
     layers: Vec<(Tensor, Tensor)>,
+    /// The number format of the layers' matrix products (float32 unless a learner says).
+    products: Kind,
 }
 
 impl Net {
@@ -246,6 +249,7 @@ impl Net {
             occupancy,
             bias,
             layers,
+            products: Kind::Float,
         })
     }
 
@@ -349,10 +353,26 @@ impl Net {
         if let (Some(weight), Some(occupancy)) = (&self.occupancy, &input.occupancy) {
             x += occupancy.matmul(weight);
         }
+        let products = self.products;
         for (weight, bias) in &self.layers {
-            x = x.relu().linear(weight, Some(bias));
+            x = if products == Kind::Float {
+                x.relu().linear(weight, Some(bias))
+            } else {
+                x.relu()
+                    .to_kind(products)
+                    .linear(&weight.to_kind(products), Some(&bias.to_kind(products)))
+            };
         }
-        x
+        x.to_kind(Kind::Float)
+    }
+
+    /// Sets the number format of the layers' matrix products from now on; the parameters stay
+    /// float32, and gradients reach them through the roundings.
+    pub fn set_precision(&mut self, precision: Precision) {
+        self.products = match precision {
+            Precision::F32 => Kind::Float,
+            Precision::Bf16 => Kind::BFloat16,
+        };
     }
 
     /// Every parameter as (name, tensor), in canonical order.

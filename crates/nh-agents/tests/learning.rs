@@ -11,8 +11,8 @@
 mod common;
 
 use nh_agents::{
-    AcConfig, CemConfig, IterationMetrics, ModelConfig, PgConfig, PgEstimator, SacConfig,
-    SupervisedConfig, SupervisedSetup, TrainOutcome, TrainSetup, set_libtorch_threads,
+    AcConfig, CemConfig, IterationMetrics, ModelConfig, PgConfig, PgEstimator, Precision,
+    SacConfig, SupervisedConfig, SupervisedSetup, TrainOutcome, TrainSetup, set_libtorch_threads,
     train_actor_critic, train_cem, train_pg, train_sac, train_supervised,
 };
 use nh_env::{EnvConfig, ObservationMode, WordSchedule};
@@ -231,6 +231,18 @@ fn cross_entropy_method_memorizes_with_a_factorized_head() {
     for (outcome, _) in assert_cem_memorizes(64, &config) {
         assert_eq!(outcome.model.architecture().factors, Some((8, 8)));
     }
+}
+
+#[test]
+fn cross_entropy_method_with_bfloat16_products_saves_a_hash_perfect_in_float32() {
+    // The saved model computes in float32; `assert_memorized` hashes the words with it.
+    let config = CemConfig {
+        model: ModelConfig::mlp(vec![64]).factorized(),
+        iterations: 300,
+        precision: Precision::Bf16,
+        ..CemConfig::default()
+    };
+    assert_cem_memorizes(64, &config);
 }
 
 #[test]

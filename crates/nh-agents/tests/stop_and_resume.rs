@@ -1,7 +1,7 @@
 //! A stop request ends a learner's iteration with a checkpoint and `Error::Stopped`; training
 //! resumed from it ends with the metrics and weights of a training never stopped. Checked for
-//! policy gradient with lockstep environments (occupancy observations) and for SAC, the learner
-//! with the most state.
+//! policy gradient with lockstep environments (occupancy observations), for SAC, the learner
+//! with the most state, and for the cross-entropy method with bfloat16 products.
 
 mod common;
 
@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use nh_agents::{
-    Checkpointing, Error, IterationMetrics, ModelConfig, ModelProvenance, PgConfig, SacConfig,
-    TrainOutcome, TrainSetup, WEIGHTS_FILE, set_libtorch_threads, train_pg, train_sac,
+    CemConfig, Checkpointing, Error, IterationMetrics, ModelConfig, ModelProvenance, PgConfig,
+    Precision, SacConfig, TrainOutcome, TrainSetup, WEIGHTS_FILE, set_libtorch_threads, train_cem,
+    train_pg, train_sac,
 };
 use nh_env::{EnvConfig, ObservationMode, WordSchedule};
 
@@ -119,4 +120,22 @@ fn sac_resumes_exactly_with_a_wrapped_replay_buffer() {
         ..SacConfig::default()
     };
     assert_stop_resumes_exactly(&setup, config, |s, c| train_sac(s, c, &mut |_| {}), (3, 6));
+}
+
+#[test]
+fn cross_entropy_method_with_bfloat16_products_resumes_exactly() {
+    set_libtorch_threads(1).unwrap();
+    // 48 words into 32 bins never reach zero collisions, so every run takes its whole budget
+    // in bfloat16.
+    let words = common::words(48, 7);
+    let encoder = common::encoder();
+    let env = EnvConfig::new(32, 48).with_schedule(WordSchedule::Fixed);
+    let setup = common::cpu_setup(&env, &words, &encoder, 3);
+    let config = |iterations| CemConfig {
+        model: ModelConfig::mlp(vec![16]).factorized(),
+        iterations,
+        precision: Precision::Bf16,
+        ..CemConfig::default()
+    };
+    assert_stop_resumes_exactly(&setup, config, |s, c| train_cem(s, c, &mut |_| {}), (3, 6));
 }
