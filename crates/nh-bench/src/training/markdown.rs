@@ -129,24 +129,24 @@ pub(crate) fn meaning(rows: &[TrainingRow]) -> Vec<String> {
         rows.iter()
             .find(|r| r.words == largest && r.trainer == trainer)
     };
+    let outcome = |r: &TrainingRow| {
+        if r.reached_zero() {
+            format!(
+                "a perfect hash in {} s ({} iterations)",
+                sig3(r.seconds),
+                thousands(r.iterations as u64)
+            )
+        } else {
+            format!(
+                "{} collisions after {} s",
+                thousands(r.collisions as u64),
+                sig3(r.seconds)
+            )
+        }
+    };
     if let (Some(full), Some(factorized)) =
         (at_largest(Trainer::Cem), at_largest(Trainer::CemFactorized))
     {
-        let outcome = |r: &TrainingRow| {
-            if r.reached_zero() {
-                format!(
-                    "a perfect hash in {} s ({} iterations)",
-                    sig3(r.seconds),
-                    thousands(r.iterations as u64)
-                )
-            } else {
-                format!(
-                    "{} collisions after {} s",
-                    thousands(r.collisions as u64),
-                    sig3(r.seconds)
-                )
-            }
-        };
         sentences.push(format!(
             "On {} words the cross-entropy method reached {} with the paper's head and {} with \
              the factorized head.",
@@ -154,6 +154,19 @@ pub(crate) fn meaning(rows: &[TrainingRow]) -> Vec<String> {
             outcome(full),
             outcome(factorized)
         ));
+    }
+    for (f32, bf16) in [
+        (Trainer::CemFactorized, Trainer::CemFactorizedBf16),
+        (Trainer::CemKeyed, Trainer::CemKeyedBf16),
+    ] {
+        if let (Some(a), Some(b)) = (at_largest(f32), at_largest(bf16)) {
+            sentences.push(format!(
+                "With bfloat16 products, {} reached {} against {} in float32.",
+                bf16.name(),
+                outcome(b),
+                outcome(a)
+            ));
+        }
     }
     sentences
 }

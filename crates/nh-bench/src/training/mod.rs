@@ -8,8 +8,8 @@
 use std::time::Instant;
 
 use nh_agents::{
-    CemConfig, Device, Learner, ModelConfig, NeuralHash, PgConfig, PgEstimator, TrainOutcome,
-    TrainSetup,
+    CemConfig, Device, Learner, ModelConfig, NeuralHash, PgConfig, PgEstimator, Precision,
+    TrainOutcome, TrainSetup,
 };
 use nh_encode::IndexEncoder;
 use nh_env::{EnvConfig, WordSchedule};
@@ -45,21 +45,30 @@ pub enum Trainer {
     /// The cross-entropy method with a keyed factorized head (our addition).
     #[serde(rename = "cem-keyed")]
     CemKeyed,
+    /// `cem-factorized` with the network's matrix products in bfloat16.
+    #[serde(rename = "cem-factorized-bf16")]
+    CemFactorizedBf16,
+    /// `cem-keyed` with the network's matrix products in bfloat16.
+    #[serde(rename = "cem-keyed-bf16")]
+    CemKeyedBf16,
 }
 
 impl Trainer {
     /// Every trainer, in report order.
-    pub const ALL: [Trainer; 6] = [
+    pub const ALL: [Trainer; 8] = [
         Trainer::PaperPg,
         Trainer::PerStepPg,
         Trainer::SymmetricPg,
         Trainer::Cem,
         Trainer::CemFactorized,
         Trainer::CemKeyed,
+        Trainer::CemFactorizedBf16,
+        Trainer::CemKeyedBf16,
     ];
 
     /// The name used on the command line and in JSON: `pg-paper`, `pg-per-step`,
-    /// `pg-symmetric`, `cem`, `cem-factorized`, `cem-keyed`.
+    /// `pg-symmetric`, `cem`, `cem-factorized`, `cem-keyed`, `cem-factorized-bf16`,
+    /// `cem-keyed-bf16`.
     pub fn id(self) -> &'static str {
         match self {
             Trainer::PaperPg => "pg-paper",
@@ -68,6 +77,8 @@ impl Trainer {
             Trainer::Cem => "cem",
             Trainer::CemFactorized => "cem-factorized",
             Trainer::CemKeyed => "cem-keyed",
+            Trainer::CemFactorizedBf16 => "cem-factorized-bf16",
+            Trainer::CemKeyedBf16 => "cem-keyed-bf16",
         }
     }
 
@@ -80,6 +91,8 @@ impl Trainer {
             Trainer::Cem => "CEM",
             Trainer::CemFactorized => "CEM, factorized head",
             Trainer::CemKeyed => "CEM, keyed factorized head",
+            Trainer::CemFactorizedBf16 => "CEM, factorized head, bf16",
+            Trainer::CemKeyedBf16 => "CEM, keyed factorized head, bf16",
         }
     }
 
@@ -96,21 +109,28 @@ impl Trainer {
                 ..PgConfig::default()
             })
         };
-        let cem = |model: ModelConfig| {
+        let cem = |model: ModelConfig, precision| {
             Learner::Cem(CemConfig {
                 model,
                 iterations,
+                precision,
                 ..CemConfig::default()
             })
         };
+        let (factorized, keyed) = (
+            model.clone().factorized(),
+            model.clone().factorized().with_keyed_head(),
+        );
         match self {
             Trainer::PaperPg => pg(PgEstimator::Paper, 0.0),
             Trainer::PerStepPg => pg(PgEstimator::PerStep, 0.0),
             // The entropy bonus of experiments/fig7.toml's symmetric panel.
             Trainer::SymmetricPg => pg(PgEstimator::Symmetric, 0.01),
-            Trainer::Cem => cem(model.clone()),
-            Trainer::CemFactorized => cem(model.clone().factorized()),
-            Trainer::CemKeyed => cem(model.clone().factorized().with_keyed_head()),
+            Trainer::Cem => cem(model.clone(), Precision::F32),
+            Trainer::CemFactorized => cem(factorized, Precision::F32),
+            Trainer::CemKeyed => cem(keyed, Precision::F32),
+            Trainer::CemFactorizedBf16 => cem(factorized, Precision::Bf16),
+            Trainer::CemKeyedBf16 => cem(keyed, Precision::Bf16),
         }
     }
 
@@ -130,6 +150,21 @@ impl Trainer {
                  choice, row = (a + h1) mod M1, column = (b + h2) mod M2; Adam {:e}",
                 config.learning_rate
             ),
+            Learner::Cem(config)
+                if matches!(self, Trainer::CemFactorizedBf16 | Trainer::CemKeyedBf16) =>
+            {
+                format!(
+                    "as {} with the network's matrix products in bfloat16 (weights and the saved \
+                     hash float32; once the bfloat16 placement has no collision the run checks it \
+                     and finishes in float32); Adam {:e}",
+                    if self == Trainer::CemKeyedBf16 {
+                        "cem-keyed"
+                    } else {
+                        "cem-factorized"
+                    },
+                    config.learning_rate
+                )
+            }
             Learner::Cem(config) => describe_cem(&config),
             other => unreachable!("the benchmark has no trainer of {other:?}"),
         }
@@ -190,7 +225,8 @@ impl std::str::FromStr for Trainer {
             .ok_or_else(|| Error::UnknownName {
                 what: "trainer",
                 name: s.to_owned(),
-                expected: "pg-paper, pg-per-step, pg-symmetric, cem, cem-factorized or cem-keyed",
+                expected: "pg-paper, pg-per-step, pg-symmetric, cem, cem-factorized, cem-keyed, \
+                           cem-factorized-bf16 or cem-keyed-bf16",
             })
     }
 }
@@ -211,7 +247,11 @@ impl TrainingCase {
     pub fn cap(&self, trainer: Trainer) -> f64 {
         if matches!(
             trainer,
-            Trainer::Cem | Trainer::CemFactorized | Trainer::CemKeyed
+            Trainer::Cem
+                | Trainer::CemFactorized
+                | Trainer::CemKeyed
+                | Trainer::CemFactorizedBf16
+                | Trainer::CemKeyedBf16
         ) {
             self.cem_seconds
         } else {

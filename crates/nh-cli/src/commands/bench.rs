@@ -42,7 +42,8 @@ pub struct Args {
     /// Time cap in seconds of each cross-entropy-method run (either head), for every size.
     #[arg(long)]
     cem_cap: Option<f64>,
-    /// Trainers, e.g. `pg-paper,pg-per-step,pg-symmetric,cem,cem-factorized,cem-keyed` (default: all six).
+    /// Trainers, e.g. `pg-paper,cem,cem-factorized,cem-keyed,cem-factorized-bf16,cem-keyed-bf16`
+    /// (default: all eight).
     #[arg(long, value_delimiter = ',')]
     trainers: Option<Vec<Trainer>>,
     /// Sections to run, e.g. `inference,training,perfect-hash,throughput` (default: all).
