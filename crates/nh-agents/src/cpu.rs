@@ -40,6 +40,10 @@ pub struct CpuKernels {
     pub vector_extensions: Vec<String>,
     /// Every variable of [`KERNEL_VARIABLES`] that is set, with its value.
     pub variables: BTreeMap<String, String>,
+    /// Whether denormal floats were flushed to zero ([`flush_denormals`]); false in records
+    /// written before it existed.
+    #[serde(default)]
+    pub denormals_flushed: bool,
 }
 
 impl CpuKernels {
@@ -50,10 +54,14 @@ impl CpuKernels {
             .iter()
             .filter_map(|name| std::env::var(name).ok().map(|v| ((*name).to_owned(), v)))
             .collect();
-        CpuKernels::from_cpuinfo(&cpuinfo, variables)
+        CpuKernels {
+            denormals_flushed: denormals_flushed(),
+            ..CpuKernels::from_cpuinfo(&cpuinfo, variables)
+        }
     }
 
-    /// The facts of one /proc/cpuinfo text (its first processor) and the given variables.
+    /// The facts of one /proc/cpuinfo text (its first processor) and the given variables
+    /// (denormals not flushed).
     pub fn from_cpuinfo(cpuinfo: &str, variables: BTreeMap<String, String>) -> CpuKernels {
         let field = |key: &str| {
             cpuinfo
@@ -78,7 +86,51 @@ impl CpuKernels {
             model: field("model name").unwrap_or_else(|| "unknown".to_owned()),
             vector_extensions,
             variables,
+            denormals_flushed: false,
         }
+    }
+}
+
+/// Makes the calling thread, and every thread it starts from now on, flush denormal floats to
+/// zero (x86-64: the MXCSR flush-to-zero and denormals-are-zero bits; other processors: nothing,
+/// and [`denormals_flushed`] stays false). Call it first in `main`, before libtorch starts its
+/// thread pool: `nh` does.
+///
+/// Why: a trained network's softmax gives the bins it rules out probabilities below 1e-38, and
+/// MKL's matrix products slow down about a hundredfold on such denormal inputs; without this a
+/// cross-entropy run got over twice as slow per iteration as it trained (docs/PERFORMANCE.md).
+/// The price: values below 1.2e-38 (f32) or 2.2e-308 (f64) become zero, so runs record it in
+/// [`CpuKernels::denormals_flushed`].
+#[allow(unsafe_code, deprecated)]
+pub fn flush_denormals() {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_getcsr, _mm_setcsr};
+        // SAFETY: writes only the two denormal bits of this thread's MXCSR (bit 15 FTZ, bit 6
+        // DAZ), which every x86-64 processor has. Rust's documentation counts changing them as
+        // undefined behaviour because the compiler assumes IEEE denormals when it folds
+        // constants; the only consequence is that such folded values and the run-time ones may
+        // differ below the denormal threshold, no memory is touched.
+        unsafe { _mm_setcsr(_mm_getcsr() | MXCSR_DENORMAL_BITS) };
+    }
+}
+
+/// MXCSR's flush-to-zero (bit 15) and denormals-are-zero (bit 6) bits.
+#[cfg(target_arch = "x86_64")]
+const MXCSR_DENORMAL_BITS: u32 = 0x8040;
+
+/// Whether the calling thread flushes denormals to zero ([`flush_denormals`]).
+#[allow(unsafe_code, deprecated)]
+pub fn denormals_flushed() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: reading MXCSR has no effect.
+        let csr = unsafe { std::arch::x86_64::_mm_getcsr() };
+        csr & MXCSR_DENORMAL_BITS == MXCSR_DENORMAL_BITS
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
     }
 }
 
@@ -118,6 +170,17 @@ mod tests {
             ["amx_tile", "avx2", "avx512_bf16", "avx512f", "fma", "sse2"]
         );
         assert_eq!(cpu.variables, vars);
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn flushing_denormals_turns_products_below_the_normal_range_into_zero() {
+        // Each test runs on its own thread, so this leaves the other tests' threads alone.
+        let tiny = || std::hint::black_box(1e-30f32) * std::hint::black_box(1e-10f32);
+        assert!(tiny() > 0.0 && !denormals_flushed());
+        flush_denormals();
+        assert!(denormals_flushed());
+        assert_eq!(tiny(), 0.0);
     }
 
     #[test]

@@ -49,7 +49,8 @@
 //!   [`set_libtorch_threads`] to avoid oversubscription). Results are bit-identical for a fixed
 //!   libtorch build, thread count and [`CpuKernels`] (processor type and kernel variables); on
 //!   another processor type libtorch's kernels round differently and trajectories diverge, so
-//!   runs and models record [`CpuKernels`].
+//!   runs and models record [`CpuKernels`]. `nh` flushes denormal floats to zero
+//!   ([`flush_denormals`], recorded there too): MKL's products slow down a hundredfold on them.
 //! - **Keyed head** (`[model] keyed = true`, our addition). A seeded xxh3 of the word shifts the
 //!   network's choice cyclically, bin = (label + h(w)) mod M (each head's label for a factorized
 //!   head). Learners see the same softmax relabelled per word, so they train it unchanged; on
@@ -108,7 +109,7 @@ pub use checkpoint::{
 pub use config::{
     AcConfig, CemConfig, PgConfig, PgEstimator, Precision, SacConfig, SupervisedConfig,
 };
-pub use cpu::{CpuKernels, KERNEL_VARIABLES};
+pub use cpu::{CpuKernels, KERNEL_VARIABLES, denormals_flushed, flush_denormals};
 pub use device::{
     DeviceChoice, LIBTORCH_VERSION, LibtorchInfo, device_name, libtorch_info, set_libtorch_threads,
 };

@@ -40,6 +40,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Before libtorch starts its threads, which inherit the setting.
+    nh_agents::flush_denormals();
     tracing_subscriber::fmt()
         .with_env_filter(
             // Library logs (e.g. each learner's start) are opt-in with RUST_LOG=info.

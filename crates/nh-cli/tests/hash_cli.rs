@@ -34,6 +34,14 @@ fn words_from_a_file_hash_like_words_from_arguments() {
         stdout.contains("zero collisions"),
         "40 words memorize: {stdout}"
     );
+    if cfg!(target_arch = "x86_64") {
+        // `nh` trains with denormals flushed to zero, and the model says so.
+        let metadata = std::fs::read_to_string(format!("{model}/metadata.json")).expect("metadata");
+        assert!(
+            metadata.contains("\"denormals_flushed\": true"),
+            "{metadata}"
+        );
+    }
     let words_file = format!("{model}/train_words.txt");
     let words = std::fs::read_to_string(&words_file).expect("train_words.txt");
 
