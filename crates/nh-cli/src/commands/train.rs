@@ -262,8 +262,8 @@ fn new_job(args: &Args) -> Result<(TrainJob, Corpus)> {
     Ok((job, corpus))
 }
 
-/// The job recorded in `out/train.json`, with a new iteration budget if given, and the corpus it
-/// recorded (checked against its SHA-256).
+/// The job recorded in `out/train.json`, with a new iteration budget if given and the current
+/// checkout's commit, and the corpus it recorded (checked against its SHA-256).
 fn resumed_job(args: &Args, out: &Path) -> Result<(TrainJob, Corpus)> {
     let path = out.join(JOB_FILE);
     let text = std::fs::read_to_string(&path).with_context(|| {
@@ -278,6 +278,9 @@ fn resumed_job(args: &Args, out: &Path) -> Result<(TrainJob, Corpus)> {
     if let Some(iterations) = args.iterations {
         job.panel.iterations = iterations;
     }
+    // The code that goes on: the checkpoint's check warns when it differs from the code that
+    // wrote the checkpoint, and the saved model names it (train.json keeps the first one).
+    job.commit = git_commit(&std::env::current_dir()?);
     let corpus = job
         .corpus
         .load(&path)
