@@ -353,15 +353,13 @@ impl Net {
         if let (Some(weight), Some(occupancy)) = (&self.occupancy, &input.occupancy) {
             x += occupancy.matmul(weight);
         }
+        // `to_kind` to the tensor's own kind returns the tensor itself: float32 runs unchanged.
         let products = self.products;
         for (weight, bias) in &self.layers {
-            x = if products == Kind::Float {
-                x.relu().linear(weight, Some(bias))
-            } else {
-                x.relu()
-                    .to_kind(products)
-                    .linear(&weight.to_kind(products), Some(&bias.to_kind(products)))
-            };
+            x = x
+                .relu()
+                .to_kind(products)
+                .linear(&weight.to_kind(products), Some(&bias.to_kind(products)));
         }
         x.to_kind(Kind::Float)
     }
