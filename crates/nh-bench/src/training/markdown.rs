@@ -155,11 +155,9 @@ pub(crate) fn meaning(rows: &[TrainingRow]) -> Vec<String> {
             outcome(factorized)
         ));
     }
-    for (f32, bf16) in [
-        (Trainer::CemFactorized, Trainer::CemFactorizedBf16),
-        (Trainer::CemKeyed, Trainer::CemKeyedBf16),
-    ] {
-        if let (Some(a), Some(b)) = (at_largest(f32), at_largest(bf16)) {
+    for bf16 in Trainer::ALL {
+        let twin = bf16.float32_twin().and_then(at_largest);
+        if let (Some(a), Some(b)) = (twin, at_largest(bf16)) {
             sentences.push(format!(
                 "With bfloat16 products, {} reached {} against {} in float32.",
                 bf16.name(),

@@ -134,6 +134,15 @@ impl Trainer {
         }
     }
 
+    /// For a trainer with bfloat16 products, the same trainer in float32.
+    pub fn float32_twin(self) -> Option<Trainer> {
+        match self {
+            Trainer::CemFactorizedBf16 => Some(Trainer::CemFactorized),
+            Trainer::CemKeyedBf16 => Some(Trainer::CemKeyed),
+            _ => None,
+        }
+    }
+
     /// The configuration, in words, for the report: written from the values
     /// [`learner`](Trainer::learner) sets, so that it cannot drift from them.
     pub fn describe(self) -> String {
@@ -150,21 +159,13 @@ impl Trainer {
                  choice, row = (a + h1) mod M1, column = (b + h2) mod M2; Adam {:e}",
                 config.learning_rate
             ),
-            Learner::Cem(config)
-                if matches!(self, Trainer::CemFactorizedBf16 | Trainer::CemKeyedBf16) =>
-            {
-                format!(
-                    "as {} with the network's matrix products in bfloat16 (weights and the saved \
-                     hash float32; once the bfloat16 placement has no collision the run checks it \
-                     and finishes in float32); Adam {:e}",
-                    if self == Trainer::CemKeyedBf16 {
-                        "cem-keyed"
-                    } else {
-                        "cem-factorized"
-                    },
-                    config.learning_rate
-                )
-            }
+            Learner::Cem(config) if self.float32_twin().is_some() => format!(
+                "as {} with the network's matrix products in bfloat16 (weights and the saved \
+                 hash float32; once the bfloat16 placement has no collision the run checks it \
+                 and finishes in float32); Adam {:e}",
+                self.float32_twin().map_or("", Trainer::id),
+                config.learning_rate
+            ),
             Learner::Cem(config) => describe_cem(&config),
             other => unreachable!("the benchmark has no trainer of {other:?}"),
         }
