@@ -20,9 +20,9 @@ use tch::{Kind, Tensor};
 
 use crate::Result;
 use crate::adam::{Adam, AdamState};
-use crate::checkpoint::Parameters;
 use crate::config::AcConfig;
 use crate::metrics::IterationMetrics;
+use crate::model_file::Parameters;
 use crate::net::{Net, NetInput};
 use crate::neural_hash::NeuralHash;
 use crate::resume::{NamedValues, RngState, prefixed};

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tch::Tensor;
 use tch::nn::VarStore;
 
-use crate::checkpoint::Parameters;
+use crate::model_file::Parameters;
 use crate::resume::{NamedValues, prefixed, take_prefixed};
 
 const BETA1: f64 = 0.9;

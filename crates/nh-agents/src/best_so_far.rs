@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::Result;
 use crate::adam::{Adam, Moments};
-use crate::checkpoint::Parameters;
 use crate::config::CemConfig;
+use crate::model_file::Parameters;
 use crate::net::Net;
 use crate::resume::{NamedValues, prefixed, take_prefixed};
 

@@ -271,7 +271,7 @@ impl CemRun<'_> {
     fn load(
         &mut self,
         state: &CemState,
-        mut tensors: crate::checkpoint::Parameters,
+        mut tensors: crate::model_file::Parameters,
         origin: &std::path::Path,
     ) -> Result<()> {
         load_net(self.policy, &mut tensors, "policy", origin)?;

@@ -5,48 +5,20 @@
 //! Full head: bin = (label + h(w)) mod M, where label is the network's choice over its M outputs.
 //! Factorized head: row = (label_a + h1(w)) mod M1, column = (label_b + h2(w)) mod M2,
 //! bin = row * M2 + column. h is xxh3 of the word's UTF-8 bytes under the model's seed: its
-//! 64-bit value for a full head, the two halves of its 128-bit value for a factorized one.
+//! 64-bit value for a full head, the two halves of its 128-bit value for a factorized one (the key
+//! and these shifts are nh-hash's, which defines the hash; this module applies them to tensors).
 //!
 //! The policy over bins is the network's softmax relabelled per word (bin b has the probability
 //! of label (b - h(w)) mod M), so every learner trains a keyed network unchanged. Greedy hashing
 //! takes the first label of highest probability and shifts it, in libtorch and in pure Rust alike.
 
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 use tch::{Kind, Tensor};
-use xxhash_rust::xxh3::{xxh3_64_with_seed, xxh3_128_with_seed};
+
+pub use nh_hash::{HeadKey, KeyHash};
 
 use crate::model_config::ModelConfig;
 use crate::seeds::{Stream, rng};
-
-/// The string hash behind a keyed head (recorded in the model so a later change is refused).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KeyHash {
-    /// XXH3 (xxHash 0.8): `XXH3_64bits_withSeed` for a full head, `XXH3_128bits_withSeed`
-    /// (low half h1, high half h2) for a factorized one.
-    Xxh3,
-}
-
-/// A keyed head's key, as stored in the model's architecture.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HeadKey {
-    /// The string hash.
-    pub hash: KeyHash,
-    /// Its seed (drawn from the training seed).
-    pub seed: u64,
-}
-
-impl HeadKey {
-    /// An xxh3 key with the given seed.
-    pub fn xxh3(seed: u64) -> HeadKey {
-        HeadKey {
-            hash: KeyHash::Xxh3,
-            seed,
-        }
-    }
-}
 
 /// The policy head's key for a training seed: drawn from the seed when `model.keyed`.
 pub(crate) fn policy_key(model: &ModelConfig, seed: u64) -> Option<HeadKey> {
@@ -82,17 +54,13 @@ impl WordKey {
     /// The word's shifts, appended to `out` ([`width`](WordKey::width) values, each below its
     /// modulus).
     pub fn push_shifts(&self, word: &str, out: &mut Vec<i64>) {
-        let bytes = word.as_bytes();
-        let KeyHash::Xxh3 = self.key.hash;
+        let index = |shift: usize| i64::try_from(shift).expect("a bin count fits in i64");
+        let (m1, m2) = self.moduli;
         if self.factorized {
-            let h = xxh3_128_with_seed(bytes, self.key.seed);
-            out.push(reduce(h as u64, self.moduli.0));
-            out.push(reduce((h >> 64) as u64, self.moduli.1));
+            let (s1, s2) = self.key.factor_shifts(word, m1, m2);
+            out.extend([index(s1), index(s2)]);
         } else {
-            out.push(reduce(
-                xxh3_64_with_seed(bytes, self.key.seed),
-                self.moduli.0,
-            ));
+            out.push(index(self.key.full_shift(word, m1)));
         }
     }
 
@@ -107,11 +75,6 @@ impl WordKey {
             shift(label, shifts[0], m1)
         }
     }
-}
-
-/// `value mod modulus` as a tensor index.
-fn reduce(value: u64, modulus: usize) -> i64 {
-    i64::try_from(value % modulus as u64).expect("a bin count fits in i64")
 }
 
 /// (label + shift) mod modulus.
@@ -144,6 +107,7 @@ mod tests {
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
     use tch::Device;
+    use xxhash_rust::xxh3::xxh3_128_with_seed;
 
     /// A keyed network and the same weights unkeyed, on `words` encoded for each.
     fn keyed_pair(factors: Option<(usize, usize)>, words: &[&str]) -> [(Net, NetInput); 2] {
@@ -247,18 +211,5 @@ mod tests {
         let labels = Tensor::from_slice(&[3i64, 2]);
         let moved = shift_labels(&labels, &shifts, 4);
         assert_eq!(Vec::<i64>::try_from(moved).unwrap(), vec![0, 1]);
-    }
-
-    #[test]
-    fn key_serializes_with_its_hash_name_and_rejects_unknown_fields() {
-        let json = serde_json::to_string(&HeadKey::xxh3(u64::MAX)).unwrap();
-        assert_eq!(json, r#"{"hash":"xxh3","seed":18446744073709551615}"#);
-        assert_eq!(
-            serde_json::from_str::<HeadKey>(&json).unwrap(),
-            HeadKey::xxh3(u64::MAX)
-        );
-        assert!(serde_json::from_str::<HeadKey>(r#"{"hash":"xxh3"}"#).is_err());
-        assert!(serde_json::from_str::<HeadKey>(r#"{"hash":"md5","seed":1}"#).is_err());
-        assert!(serde_json::from_str::<HeadKey>(r#"{"hash":"xxh3","seed":-1}"#).is_err());
     }
 }

@@ -76,7 +76,6 @@ mod best_so_far;
 mod bin_log_probs;
 mod cem;
 mod cem_tables;
-mod checkpoint;
 mod config;
 mod cpu;
 mod device;
@@ -86,6 +85,7 @@ mod key;
 mod learner;
 mod metrics;
 mod model_config;
+mod model_file;
 mod net;
 mod neural_hash;
 mod pg;
@@ -101,11 +101,6 @@ mod train;
 
 pub use actor_critic::train_actor_critic;
 pub use cem::train_cem;
-pub use checkpoint::{
-    ACTIVATION, Architecture, EncoderSpec, FIRST_LAYER, METADATA_FILE, MODEL_FORMAT,
-    MODEL_FORMAT_VERSION, ModelMetadata, ModelProvenance, TrainingRecord, WEIGHTS_FILE,
-    WeightsRecord,
-};
 pub use config::{
     AcConfig, CemConfig, PgConfig, PgEstimator, Precision, SacConfig, SupervisedConfig,
 };
@@ -118,6 +113,11 @@ pub use key::{HeadKey, KeyHash};
 pub use learner::Learner;
 pub use metrics::{EpochMetrics, IterationMetrics};
 pub use model_config::{ModelConfig, OutputHead};
+pub use model_file::{
+    ACTIVATION, Architecture, EncoderSpec, FIRST_LAYER, METADATA_FILE, MODEL_FORMAT,
+    MODEL_FORMAT_VERSION, ModelMetadata, ModelProvenance, TrainingRecord, WEIGHTS_FILE,
+    WeightsRecord,
+};
 pub use neural_hash::{DEFAULT_HASH_BATCH, NeuralHash};
 pub use pg::train_pg;
 pub use resume::{CHECKPOINT_DIR, CheckpointEvery, Checkpointing, RunIdentity};

@@ -90,19 +90,8 @@ impl NetSpec {
     /// Every parameter's name and shape, in the canonical (initialization and file) order.
     pub fn parameter_shapes(&self) -> Vec<(String, Vec<usize>)> {
         let widths = self.widths();
-        let mut shapes = vec![("input.table".to_owned(), vec![self.vocab, widths[0]])];
-        if self.occupancy > 0 {
-            shapes.push((
-                "input.occupancy".to_owned(),
-                vec![self.occupancy, widths[0]],
-            ));
-        }
-        shapes.push(("input.bias".to_owned(), vec![widths[0]]));
-        for (i, pair) in widths.windows(2).enumerate() {
-            shapes.push((format!("layer{}.weight", i + 1), vec![pair[1], pair[0]]));
-            shapes.push((format!("layer{}.bias", i + 1), vec![pair[1]]));
-        }
-        shapes
+        let (hidden, output) = widths.split_at(widths.len() - 1);
+        nh_hash::parameter_shapes(self.vocab, self.occupancy, hidden, output[0])
     }
 
     /// Number of scalar parameters.

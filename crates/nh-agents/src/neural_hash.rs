@@ -8,13 +8,14 @@ use rand::SeedableRng;
 use tch::Device;
 
 use crate::bin_log_probs::BinLogProbs;
-use crate::checkpoint::{
-    self, ACTIVATION, Architecture, EncoderSpec, FIRST_LAYER, MODEL_FORMAT, MODEL_FORMAT_VERSION,
-    ModelMetadata, ModelProvenance, TrainingRecord, WEIGHTS_FILE, WeightsRecord,
-};
 use crate::inputs::WordIds;
 use crate::key::policy_key;
 use crate::model_config::ModelConfig;
+use crate::model_file::{
+    ACTIVATION, Architecture, EncoderSpec, FIRST_LAYER, METADATA_FILE, MODEL_FORMAT,
+    MODEL_FORMAT_VERSION, ModelMetadata, ModelProvenance, TrainingRecord, WeightsRecord, net_spec,
+    training_record,
+};
 use crate::net::{Net, NetSpec, pad_index};
 use crate::rust_forward::RustNeuralHash;
 use crate::seeds::{Stream, rng};
@@ -101,7 +102,7 @@ impl NeuralHash {
             ..NetSpec::for_encoder(encoder, 0, &model.hidden, bins, model.output_factors(bins)?)
         };
         let net = Net::init(spec, device, &mut rng(seed, Stream::PolicyInit))?;
-        let training = TrainingRecord::new("untrained", seed, device, None, model, 0);
+        let training = training_record("untrained", seed, device, None, model, 0);
         Ok(NeuralHash::from_policy(
             net,
             encoder,
@@ -219,6 +220,41 @@ impl NeuralHash {
         ))
     }
 
+    /// The same hash function in nh-hash's arithmetic, the definition of the hash: what a
+    /// perfect-hash check and every query use (no libtorch call).
+    ///
+    /// # Errors
+    /// [`Error::InvalidModel`] for a model trained with table observations (not a hash function
+    /// of the word).
+    pub fn to_exact(&self) -> Result<nh_hash::Network> {
+        let parameters = self
+            .net
+            .parameter_values()
+            .into_iter()
+            .map(|(name, shape, values)| (name, (shape, values)))
+            .collect();
+        Ok(nh_hash::Network::new(
+            std::path::Path::new("<trained model>"),
+            &self.architecture,
+            &self.encoder_spec(),
+            parameters,
+        )?)
+    }
+
+    /// Every parameter copied to the CPU as (name, shape, row-major values), in the canonical
+    /// order of the model file.
+    pub fn parameters(&self) -> Vec<nh_hash::NamedTensor> {
+        self.net.parameter_values()
+    }
+
+    /// The encoder as the model file records it.
+    pub fn encoder_spec(&self) -> EncoderSpec {
+        EncoderSpec {
+            alphabet: self.encoder.alphabet().clone(),
+            max_len: self.encoder.ids_len(),
+        }
+    }
+
     /// Places `words` one after the other, as during training: a table-observing model sees the
     /// occupancy left by the previous words (for a word-only model this equals `hash_words`).
     pub fn place_sequence<S: AsRef<str>>(&self, words: &[S]) -> Vec<usize> {
@@ -258,20 +294,19 @@ impl NeuralHash {
             format: MODEL_FORMAT.to_owned(),
             format_version: MODEL_FORMAT_VERSION,
             architecture: self.architecture.clone(),
-            encoder: EncoderSpec {
-                alphabet: self.encoder.alphabet().clone(),
-                max_len: self.encoder.ids_len(),
-            },
+            encoder: self.encoder_spec(),
             training: self.training.clone(),
             provenance: provenance.clone(),
-            libtorch: Some(crate::libtorch_info()),
-            weights: WeightsRecord {
-                file: WEIGHTS_FILE.to_owned(),
-                bytes: 0,
-                sha256: String::new(),
-            },
+            libtorch: Some(
+                serde_json::to_value(crate::libtorch_info()).expect("libtorch facts serialize"),
+            ),
+            weights: WeightsRecord::pending(),
         };
-        checkpoint::write_model(dir, metadata, &self.net.parameter_values())
+        Ok(nh_hash::write_model(
+            dir,
+            metadata,
+            &self.net.parameter_values(),
+        )?)
     }
 
     /// Loads a model directory written by [`save`](NeuralHash::save) onto `device`, checking the
@@ -281,8 +316,8 @@ impl NeuralHash {
     /// # Errors
     /// [`Error::InvalidModel`] naming the file and what is wrong; I/O errors naming the path.
     pub fn load(dir: &Path, device: Device) -> Result<NeuralHash> {
-        let (metadata, parameters) = checkpoint::read_model(dir)?;
-        let meta_path = dir.join(checkpoint::METADATA_FILE);
+        let (metadata, parameters) = nh_hash::read_model(dir)?;
+        let meta_path = dir.join(METADATA_FILE);
         let encoder =
             IndexEncoder::new(metadata.encoder.alphabet.clone(), metadata.encoder.max_len)
                 .map_err(|e| Error::invalid_model(&meta_path, format!("encoder: {e}")))?;
@@ -302,7 +337,7 @@ impl NeuralHash {
                 ),
             ));
         }
-        let net = Net::from_values(arch.net_spec(), device, parameters)?;
+        let net = Net::from_values(net_spec(&arch), device, parameters)?;
         Ok(NeuralHash {
             net,
             encoder,

@@ -15,9 +15,9 @@ use serde::{Deserialize, Serialize};
 use tch::{Kind, Tensor};
 
 use crate::adam::{Adam, AdamState};
-use crate::checkpoint::Parameters;
 use crate::config::{PgConfig, PgEstimator};
 use crate::metrics::IterationMetrics;
+use crate::model_file::Parameters;
 use crate::net::Net;
 use crate::neural_hash::NeuralHash;
 use crate::resume::{NamedValues, RngState, prefixed};

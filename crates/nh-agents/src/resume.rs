@@ -16,7 +16,7 @@ use safetensors::{Dtype, SafeTensors};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::{Parameters, f32_safetensors, f32_values, sha256_hex, write_synced};
+use crate::model_file::{Parameters, f32_safetensors, f32_values, sha256_hex, write_synced};
 use crate::{CpuKernels, Error, Result};
 
 /// The checkpoint's folder name inside the output folder.

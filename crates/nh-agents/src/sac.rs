@@ -22,10 +22,10 @@ use tch::nn::VarStore;
 use tch::{Kind, Tensor};
 
 use crate::adam::{Adam, AdamState};
-use crate::checkpoint::Parameters;
 use crate::config::SacConfig;
 use crate::inputs::WordIds;
 use crate::metrics::IterationMetrics;
+use crate::model_file::Parameters;
 use crate::net::Net;
 use crate::neural_hash::NeuralHash;
 use crate::resume::{NamedValues, RngState, prefixed, take_prefixed};

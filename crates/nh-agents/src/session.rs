@@ -7,7 +7,7 @@ use std::time::Instant;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::checkpoint::Parameters;
+use crate::model_file::Parameters;
 use crate::net::Net;
 use crate::resume::{
     Checkpointing, NamedValues, RunIdentity, Schedule, read_checkpoint, take_prefixed,

@@ -15,12 +15,12 @@ use serde::{Deserialize, Serialize};
 use tch::{Device, Tensor};
 
 use crate::adam::{Adam, AdamState};
-use crate::checkpoint::{Parameters, TrainingRecord};
 use crate::config::SupervisedConfig;
 use crate::device::device_name;
 use crate::inputs::WordIds;
 use crate::key::policy_key;
 use crate::metrics::EpochMetrics;
+use crate::model_file::{Parameters, training_record};
 use crate::net::{Net, NetSpec};
 use crate::neural_hash::NeuralHash;
 use crate::resume::{Checkpointing, NamedValues, RngState, RunIdentity, prefixed, words_sha256};
@@ -149,7 +149,7 @@ pub fn train_supervised(
             run.checkpoint(&epochs, clock.seconds())
         })?;
     }
-    let record = TrainingRecord::new("supervised", seed, device, None, config, epochs.len());
+    let record = training_record("supervised", seed, device, None, config, epochs.len());
     let model = NeuralHash::from_policy(run.net, setup.encoder, ObservationMode::WordOnly, record);
     Ok(SupervisedOutcome { model, epochs })
 }

@@ -7,11 +7,11 @@ use nh_env::EnvConfig;
 use serde::Serialize;
 use tch::Device;
 
-use crate::checkpoint::TrainingRecord;
 use crate::device::device_name;
 use crate::key::policy_key;
 use crate::metrics::IterationMetrics;
 use crate::model_config::ModelConfig;
+use crate::model_file::{TrainingRecord, training_record};
 use crate::net::NetSpec;
 use crate::neural_hash::NeuralHash;
 use crate::resume::{Checkpointing, RunIdentity, words_sha256};
@@ -67,7 +67,7 @@ impl TrainSetup<'_> {
         config: &impl Serialize,
         iterations_run: usize,
     ) -> TrainingRecord {
-        TrainingRecord::new(
+        training_record(
             algorithm,
             self.seed,
             self.device,

@@ -70,7 +70,7 @@ fn main() -> ExitCode {
                     Some(nh_agents::Error::Stopped { .. })
                 ) || matches!(
                     cause.downcast_ref::<nh_exp::Error>(),
-                    Some(nh_exp::Error::Stopped { .. })
+                    Some(nh_exp::Error::Stopped { .. } | nh_exp::Error::ShardsStopped { .. })
                 )
             });
             // A stop on request is not a failure: say what was kept and how to continue.

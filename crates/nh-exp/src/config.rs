@@ -97,6 +97,19 @@ pub enum Algo {
     Supervised,
 }
 
+impl Algo {
+    /// The name experiment files and `--algo` use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algo::Pg => "pg",
+            Algo::Ac => "ac",
+            Algo::Sac => "sac",
+            Algo::Cem => "cem",
+            Algo::Supervised => "supervised",
+        }
+    }
+}
+
 /// Where a panel's method comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -155,6 +155,38 @@ pub enum Error {
         /// The plotting backend's message.
         message: String,
     },
+    /// A model file could not be written or read back (nh-hash, which defines the format).
+    #[error(transparent)]
+    Model(#[from] nh_hash::Error),
+    /// A shard of a sharded training found no perfect hash of its words in any attempt.
+    #[error(
+        "shard {shard} ({words} words): no perfect hash after {attempts} attempts ({collisions} \
+         collisions left in the last, counted by nh-hash); raise --iterations, widen `[model] \
+         hidden` or lower --shard-words"
+    )]
+    ShardFailed {
+        /// The shard's index.
+        shard: usize,
+        /// Its words.
+        words: usize,
+        /// Attempts made.
+        attempts: usize,
+        /// Collisions of the last attempt.
+        collisions: usize,
+    },
+    /// A sharded training stopped on request after its shards in flight were done.
+    #[error(
+        "stopped on request with {done} of {total} shards done; continue with `nh train --resume {}`",
+        out.display()
+    )]
+    ShardsStopped {
+        /// The training folder.
+        out: PathBuf,
+        /// Shards done.
+        done: usize,
+        /// Shards in all.
+        total: usize,
+    },
     /// Serializing a result failed.
     #[error("writing {path}: {message}")]
     Serialize {

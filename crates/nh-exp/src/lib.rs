@@ -62,6 +62,7 @@ mod report;
 mod requeue;
 mod rundir;
 mod runner;
+mod sharded;
 mod slurm;
 mod spans;
 mod summary;
@@ -87,6 +88,10 @@ pub use rundir::{Existing, RunDir, write_file};
 pub use runner::{
     FIGURES, Progress, ReproduceOptions, figure_list, load_experiments, reproduce,
     reproduce_on_slurm, resume, run_single_unit,
+};
+pub use sharded::{
+    DEFAULT_MAX_ATTEMPTS, SHARDS_FOLDER, ShardDone, ShardSettings, ShardedOutcome, ShardedRun,
+    check_sharded, shard_sizes, train_sharded,
 };
 pub use slurm::{SlurmOptions, Submission, TEMPLATE_PLACEHOLDERS, check_slurm_options, submit};
 pub use summary::{FigureSummary, PanelSummary};

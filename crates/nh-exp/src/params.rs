@@ -2,7 +2,7 @@
 //! reads them and checked when they are loaded, so that a typo in the last panel fails before the
 //! first one trains, with the file, the key and its line.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use nh_agents::{AcConfig, CemConfig, ModelConfig, PgConfig, SacConfig, SupervisedConfig};
 use serde::de::DeserializeOwned;
@@ -137,6 +137,18 @@ pub(crate) fn learner_shape(
             (c.model, c.batch_size as f64)
         }
     })
+}
+
+/// The policy's shape of `panel`'s learner.
+pub(crate) fn learner_model(panel: &Panel) -> Result<ModelConfig> {
+    learner_shape(panel)
+        .map(|(model, _)| model)
+        .map_err(|problem| Error::Params {
+            path: PathBuf::from(format!("panel `{}`", panel.id)),
+            line: None,
+            key: problem.key_or_params(),
+            message: problem.message,
+        })
 }
 
 /// Refuses a training of `panel` that cannot fit into this machine's available memory (on the

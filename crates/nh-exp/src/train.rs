@@ -92,13 +92,7 @@ pub fn run_task(
         done += 1;
         on_iteration(done);
     };
-    let learner = match panel.algo {
-        Algo::Pg => Learner::Pg(learner_config(panel, "iterations")?),
-        Algo::Ac => Learner::ActorCritic(learner_config(panel, "iterations")?),
-        Algo::Sac => Learner::Sac(learner_config(panel, "iterations")?),
-        Algo::Cem => Learner::Cem(learner_config(panel, "iterations")?),
-        Algo::Supervised => unreachable!("handled above"),
-    };
+    let learner = panel_learner(panel)?;
     let outcome = learner.train(&setup, &mut progress).map_err(agent_err)?;
     let rows = &outcome.metrics;
     let iterations_to_perfect = match panel.schedule {
@@ -200,6 +194,24 @@ fn run_supervised(
     Ok((output, outcome.model))
 }
 
+/// The panel's reinforcement-learning or cross-entropy learner with its config (not supervised).
+pub(crate) fn panel_learner(panel: &Panel) -> Result<Learner> {
+    Ok(match panel.algo {
+        Algo::Pg => Learner::Pg(learner_config(panel, "iterations")?),
+        Algo::Ac => Learner::ActorCritic(learner_config(panel, "iterations")?),
+        Algo::Sac => Learner::Sac(learner_config(panel, "iterations")?),
+        Algo::Cem => Learner::Cem(learner_config(panel, "iterations")?),
+        Algo::Supervised => {
+            return Err(Error::Option {
+                option: "--algo",
+                message: "supervised imitation trains on the whole corpus, not on a fixed word \
+                          set or shards; choose pg, ac, sac or cem"
+                    .to_owned(),
+            });
+        }
+    })
+}
+
 /// The learner's config from the panel's `params`, with the panel's iteration budget under `key`.
 fn learner_config<T: DeserializeOwned>(panel: &Panel, key: &str) -> Result<T> {
     config_from_params(&panel.params, panel.iterations, key).map_err(|problem| Error::Params {
@@ -211,7 +223,11 @@ fn learner_config<T: DeserializeOwned>(panel: &Panel, key: &str) -> Result<T> {
 }
 
 /// The environment's word list and schedule for a panel; the words depend on the seed only.
-fn panel_words(corpus: &Corpus, panel: &Panel, seed: u64) -> Result<(Vec<String>, WordSchedule)> {
+pub(crate) fn panel_words(
+    corpus: &Corpus,
+    panel: &Panel,
+    seed: u64,
+) -> Result<(Vec<String>, WordSchedule)> {
     let words_seed = seed ^ 0x5EED_F5A3_B1E5;
     Ok(match panel.schedule {
         Schedule::Sample => (corpus.words().to_vec(), WordSchedule::Sample),

@@ -1,9 +1,9 @@
-//! `nh hash`: the bins a trained NeuralHash gives words.
+//! `nh hash`: the bins a trained NeuralHash (one network or sharded) gives words, computed by
+//! nh-hash, the definition of the hash.
 
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use nh_agents::{DeviceChoice, NeuralHash};
 use nh_corpus::{read_word_list, word_problem};
 
 /// Arguments of `nh hash`.
@@ -35,7 +35,7 @@ pub fn run(args: &Args) -> Result<()> {
     if let Some(path) = &args.words_file {
         words.extend(read_word_list(path)?);
     }
-    let model = NeuralHash::load(&args.model, DeviceChoice::Cpu.resolve()?)?;
+    let model = nh_hash::Model::open(&args.model)?;
     for (word, bin) in words.iter().zip(model.hash_words(&words)) {
         println!("{word}\t{bin}");
     }

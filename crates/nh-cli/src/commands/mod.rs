@@ -9,3 +9,4 @@ pub mod pyhash;
 pub mod replot;
 pub mod reproduce;
 pub mod train;
+pub mod train_sharded;

@@ -10,8 +10,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use nh_agents::{CHECKPOINT_DIR, CheckpointEvery, Checkpointing, DeviceChoice};
 use nh_corpus::Corpus;
 use nh_exp::{
-    Algo, CorpusRecord, Existing, Origin, Panel, Schedule, TaskContext, check_memory, git_commit,
-    read_params_file, run_task, save_model_into, write_file,
+    Algo, CorpusRecord, Existing, Origin, Panel, Schedule, ShardSettings, TaskContext,
+    check_memory, git_commit, read_params_file, run_task, save_model_into, write_file,
 };
 use serde::{Deserialize, Serialize};
 
@@ -21,12 +21,29 @@ pub struct Args {
     /// Learner: pg, ac, sac, cem or supervised.
     #[arg(long, value_parser = parse_algo, required_unless_present = "resume")]
     algo: Option<Algo>,
-    /// Hash-table bins M.
-    #[arg(long, required_unless_present = "resume", value_parser = crate::numbers::count, allow_negative_numbers = true)]
+    /// Hash-table bins M (with --words-file: default the file's word count, a minimal hash).
+    #[arg(long, required_unless_present_any = ["resume", "words_file"], value_parser = crate::numbers::count, allow_negative_numbers = true)]
     bins: Option<usize>,
     /// Words per episode N (ignored by supervised, which uses the corpus).
     #[arg(long, default_value_t = 1000, value_parser = crate::numbers::count, allow_negative_numbers = true)]
     words: usize,
+    /// Train on every word of this file (one per line, the corpus rules; repeated lines are
+    /// merged and counted): a perfect hash of your own keys. Implies --fixed, sets --words to the
+    /// file's word count, and is the corpus.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["corpus", "pool", "occupancy"])]
+    words_file: Option<PathBuf>,
+    /// Shard the words (sharded NeuralHash): a seeded router cuts them into shards of about this
+    /// many words, each trained alone (in parallel, retried with another seed until perfect) into
+    /// its own small network over its own range of bins; needs --fixed and --bins equal to the
+    /// words. --iterations is then each shard's budget.
+    #[arg(long, value_parser = crate::numbers::count, allow_negative_numbers = true)]
+    shard_words: Option<usize>,
+    /// Trainings per shard (each retry with the shard's next seed) before the run fails naming it.
+    #[arg(long, default_value_t = nh_exp::DEFAULT_MAX_ATTEMPTS, requires = "shard_words", value_parser = crate::numbers::count, allow_negative_numbers = true)]
+    shard_attempts: usize,
+    /// Shards trained at once, each on one libtorch thread (default: the machine's cores).
+    #[arg(long, value_parser = crate::numbers::count, allow_negative_numbers = true)]
+    threads: Option<usize>,
     /// Train on one fixed seeded set of N words (memorization, the paper's Fig. 6).
     #[arg(long, conflicts_with = "pool")]
     fixed: bool,
@@ -65,7 +82,8 @@ pub struct Args {
     /// Continue the training in this output folder from its last checkpoint (its settings come
     /// from its train.json; --iterations, --max-seconds and --checkpoint-every may change).
     #[arg(long, value_name = "OUT_DIR", conflicts_with_all = [
-        "algo", "bins", "fixed", "pool", "occupancy", "corpus", "params", "out"
+        "algo", "bins", "fixed", "pool", "occupancy", "corpus", "params", "out", "words_file",
+        "shard_words"
     ])]
     resume: Option<PathBuf>,
     /// New directory for the model and `metrics.csv` (must not exist).
@@ -81,6 +99,9 @@ struct TrainJob {
     device: DeviceChoice,
     corpus: CorpusRecord,
     commit: String,
+    /// Set for a sharded training.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    shards: Option<ShardSettings>,
 }
 
 const JOB_FILE: &str = "train.json";
@@ -130,6 +151,23 @@ pub fn run(args: &Args) -> Result<()> {
             (new_job(args)?, out, false)
         }
     };
+    if let Some(settings) = job.shards.clone() {
+        return crate::commands::train_sharded::run(
+            &crate::commands::train_sharded::Job {
+                panel: &job.panel,
+                settings: &settings,
+                seed: job.seed,
+                device: job.device,
+                commit: &job.commit,
+                corpus: &corpus,
+                threads: args.threads,
+                max_seconds: args.max_seconds,
+            },
+            &out,
+            resuming,
+            || job_json(&job),
+        );
+    }
     let panel = &job.panel;
     let time_limit = match args.max_seconds {
         None => None,
@@ -225,7 +263,25 @@ pub fn run(args: &Args) -> Result<()> {
 
 /// The job of a new training from the command line, and its corpus.
 fn new_job(args: &Args) -> Result<(TrainJob, Corpus)> {
-    let schedule = match (args.fixed, args.pool) {
+    let words_file = args.words_file.as_deref();
+    let corpus = Corpus::load(words_file.or(args.corpus.as_deref()))?;
+    if let Some(path) = words_file {
+        let p = corpus.provenance();
+        if p.duplicates_removed > 0 {
+            eprintln!(
+                "--words-file {}: {} repeated lines merged; training on its {} distinct words",
+                path.display(),
+                p.duplicates_removed,
+                corpus.len()
+            );
+        }
+    }
+    let words = if words_file.is_some() {
+        corpus.len()
+    } else {
+        args.words
+    };
+    let schedule = match (args.fixed || words_file.is_some(), args.pool) {
         (true, _) => Schedule::Fixed,
         (false, Some(_)) => Schedule::Pool,
         (false, None) => Schedule::Sample,
@@ -235,8 +291,8 @@ fn new_job(args: &Args) -> Result<(TrainJob, Corpus)> {
         label: "nh train".into(),
         origin: Origin::Ours,
         algo: args.algo.expect("clap requires --algo without --resume"),
-        words: args.words,
-        bins: args.bins.expect("clap requires --bins without --resume"),
+        words,
+        bins: args.bins.unwrap_or(words),
         schedule,
         pool: args.pool.unwrap_or(0),
         occupancy: args.occupancy,
@@ -251,13 +307,20 @@ fn new_job(args: &Args) -> Result<(TrainJob, Corpus)> {
     if let Some(path) = &args.params {
         panel.params = read_params_file(path, &panel)?;
     }
-    let corpus = Corpus::load(args.corpus.as_deref())?;
+    let shards = args.shard_words.map(|shard_words| ShardSettings {
+        shard_words,
+        max_attempts: args.shard_attempts,
+    });
+    if let Some(settings) = &shards {
+        nh_exp::check_sharded(&panel, settings)?;
+    }
     let job = TrainJob {
         panel,
         seed: args.seed,
         device: args.device,
         corpus: CorpusRecord::of(&corpus),
         commit: git_commit(&std::env::current_dir()?),
+        shards,
     };
     Ok((job, corpus))
 }
