@@ -59,7 +59,8 @@
 //! - **Models on disk.** A directory with `metadata.json` (architecture, alphabet, max_len,
 //!   training config, corpus SHA-256, git commit, libtorch and CPU facts, weights SHA-256) and `model.safetensors`,
 //!   written atomically, never over an existing model; loading checks everything and names the
-//!   file and field at fault.
+//!   file and field at fault. The format is nh-hash's (`nh_hash::write_model`, `read_model`),
+//!   whose pure-Rust arithmetic ([`NeuralHash::to_exact`]) defines the hash.
 //! - **Training checkpoints.** Given [`Checkpointing`] ([`TrainSetup::checkpoint`],
 //!   [`SupervisedSetup::checkpoint`]), every learner writes its whole state (networks, Adam
 //!   moments and step counts, random generators' and environments' positions, metrics, and its
