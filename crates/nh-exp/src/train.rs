@@ -372,14 +372,20 @@ pub fn save_model_into(
         })?;
     }
     save_model(corpus, commit, &staging, model, train_words)?;
-    let mut names: Vec<_> = std::fs::read_dir(&staging)
+    move_staged_model(&staging, dir)
+}
+
+/// Moves every file of the model folder `staging` into `dir`, `metadata.json` last (it names the
+/// weights' checksum, so a model is only read once all its files are there), then removes
+/// `staging`.
+pub(crate) fn move_staged_model(staging: &Path, dir: &Path) -> Result<()> {
+    let mut names: Vec<_> = std::fs::read_dir(staging)
         .map_err(|source| Error::Io {
-            path: staging.clone(),
+            path: staging.to_path_buf(),
             source,
         })?
         .filter_map(|e| e.ok().map(|e| e.file_name()))
         .collect();
-    // The metadata names the weights' checksum: it goes last.
     names.sort_by_key(|n| n == nh_agents::METADATA_FILE);
     for name in names {
         let target = dir.join(&name);
@@ -388,8 +394,8 @@ pub fn save_model_into(
             source,
         })?;
     }
-    std::fs::remove_dir(&staging).map_err(|source| Error::Io {
-        path: staging,
+    std::fs::remove_dir(staging).map_err(|source| Error::Io {
+        path: staging.to_path_buf(),
         source,
     })
 }

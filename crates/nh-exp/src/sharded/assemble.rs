@@ -14,7 +14,7 @@ use crate::config::Panel;
 use crate::rundir::{Existing, write_file};
 use crate::sharded::plan::{ShardDone, ShardSettings};
 use crate::sharded::shard::shard_dir;
-use crate::train::TRAIN_WORDS_FILE;
+use crate::train::{TRAIN_WORDS_FILE, move_staged_model};
 use crate::{Error, Result};
 
 /// Everything the assembly reads.
@@ -100,18 +100,7 @@ pub(crate) fn assemble(parts: &Parts<'_>) -> Result<Assembled> {
         })?;
     }
     nh_hash::write_sharded(&staging, metadata, parts.router, &shard_parameters)?;
-    // The metadata names the weights' checksum: it goes last.
-    for name in [WEIGHTS_FILE, METADATA_FILE] {
-        let target = parts.out.join(name);
-        std::fs::rename(staging.join(name), &target).map_err(|source| Error::Io {
-            path: target,
-            source,
-        })?;
-    }
-    std::fs::remove_dir(&staging).map_err(|source| Error::Io {
-        path: staging,
-        source,
-    })?;
+    move_staged_model(&staging, parts.out)?;
     let mut text = parts.words.join("\n");
     text.push('\n');
     write_file(
