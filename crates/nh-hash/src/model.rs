@@ -115,17 +115,23 @@ impl Model {
                         .collect::<Vec<_>>()
                 })
                 .collect(),
-            Model::Sharded(sharded) => hash_by_shard(sharded, words),
+            Model::Sharded(sharded) => hash_by_shard(sharded, words, true),
         }
     }
 
-    /// The bins of `words` on the calling thread only.
-    pub fn hash_words_serial<S: AsRef<str>>(&self, words: &[S]) -> Vec<usize> {
-        let mut scratch = Scratch::default();
-        words
-            .iter()
-            .map(|w| self.hash_with(w.as_ref(), &mut scratch))
-            .collect()
+    /// The bins of `words` on the calling thread only (a sharded model's words grouped by shard,
+    /// as in [`hash_words`](Model::hash_words)).
+    pub fn hash_words_serial<S: AsRef<str> + Sync>(&self, words: &[S]) -> Vec<usize> {
+        match self {
+            Model::Network(network) => {
+                let mut scratch = Scratch::default();
+                words
+                    .iter()
+                    .map(|w| network.bin(w.as_ref(), &mut scratch))
+                    .collect()
+            }
+            Model::Sharded(sharded) => hash_by_shard(sharded, words, false),
+        }
     }
 
     /// Whether the model places `words` into distinct bins, counted by the arithmetic that
@@ -146,10 +152,19 @@ impl Model {
     }
 }
 
-/// A sharded model's bins of `words`: route, group by shard, hash each group, put back in order.
-fn hash_by_shard<S: AsRef<str> + Sync>(model: &ShardedModel, words: &[S]) -> Vec<usize> {
+/// A sharded model's bins of `words`: route, group by shard, hash each group, put back in order;
+/// on rayon's threads when `parallel`, else on the calling thread.
+fn hash_by_shard<S: AsRef<str> + Sync>(
+    model: &ShardedModel,
+    words: &[S],
+    parallel: bool,
+) -> Vec<usize> {
     let router = model.router();
-    let shard_of: Vec<usize> = words.par_iter().map(|w| router.shard(w.as_ref())).collect();
+    let shard_of: Vec<usize> = if parallel {
+        words.par_iter().map(|w| router.shard(w.as_ref())).collect()
+    } else {
+        words.iter().map(|w| router.shard(w.as_ref())).collect()
+    };
     let mut starts = vec![0usize; router.shards() + 1];
     for &s in &shard_of {
         starts[s + 1] += 1;
@@ -163,16 +178,21 @@ fn hash_by_shard<S: AsRef<str> + Sync>(model: &ShardedModel, words: &[S]) -> Vec
         order[next[s]] = i;
         next[s] += 1;
     }
-    let sorted_bins: Vec<usize> = order
-        .par_chunks(CHUNK_WORDS)
-        .flat_map_iter(|chunk| {
-            let mut scratch = Scratch::default();
-            chunk
-                .iter()
-                .map(|&i| model.bin_in(shard_of[i], words[i].as_ref(), &mut scratch))
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let hash_chunk = |chunk: &[usize]| {
+        let mut scratch = Scratch::default();
+        chunk
+            .iter()
+            .map(|&i| model.bin_in(shard_of[i], words[i].as_ref(), &mut scratch))
+            .collect::<Vec<_>>()
+    };
+    let sorted_bins: Vec<usize> = if parallel {
+        order
+            .par_chunks(CHUNK_WORDS)
+            .flat_map_iter(hash_chunk)
+            .collect()
+    } else {
+        hash_chunk(&order)
+    };
     let mut bins = vec![0usize; words.len()];
     for (&i, &bin) in order.iter().zip(&sorted_bins) {
         bins[i] = bin;
@@ -181,7 +201,7 @@ fn hash_by_shard<S: AsRef<str> + Sync>(model: &ShardedModel, words: &[S]) -> Vec
 }
 
 /// The result of [`Model::check_perfect`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Perfection {
     /// Words checked.
     pub words: usize,
