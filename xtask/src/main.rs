@@ -21,6 +21,7 @@
 mod data;
 mod proc;
 mod python;
+mod query_check;
 mod requeue_check;
 mod setup;
 mod slurm;

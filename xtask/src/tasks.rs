@@ -41,6 +41,7 @@ pub fn test(args: &[String]) -> Result<()> {
     run(cargo(&torch).args(["build", "--package", "nh-cli"]))?;
     let nh = repo_root().join("target").join("debug").join("nh");
     run(Command::new(&nh).arg("info").env_remove("LD_LIBRARY_PATH"))?;
+    crate::query_check::query_check(&torch, &nh)?;
     crate::python::python_check(&torch)?;
     if skip_slurm {
         eprintln!(

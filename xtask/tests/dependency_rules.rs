@@ -36,6 +36,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "nh-env",
             "nh-metrics",
             "nh-agents",
+            "nh-hash",
         ],
     ),
     (
@@ -51,8 +52,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "nh-hash",
         ],
     ),
-    // The Python binding converts between Python and nh-env; it never reaches the learners.
-    ("nh-py", &["nh-env", "nh-corpus", "nh-encode"]),
+    // The Python binding converts between Python and nh-env, and opens saved models through
+    // nh-hash; it never reaches the learners or libtorch.
+    ("nh-py", &["nh-env", "nh-corpus", "nh-encode", "nh-hash"]),
     ("xtask", &["nh-corpus"]),
 ];
 

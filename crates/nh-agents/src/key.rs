@@ -65,7 +65,9 @@ impl WordKey {
     }
 
     /// The bin of a word with `shifts` whose greedy label is `label` (full head) or whose two
-    /// heads' greedy labels are `label / M2` and `label % M2` (factorized head, label = a * M2 + b).
+    /// heads' greedy labels are `label / M2` and `label % M2` (factorized head, label = a * M2 + b):
+    /// the reference the tensor relabelling is tested against.
+    #[cfg(test)]
     pub fn bin(&self, label: usize, shifts: &[i64]) -> usize {
         let (m1, m2) = self.moduli;
         if self.factorized {
@@ -78,6 +80,7 @@ impl WordKey {
 }
 
 /// (label + shift) mod modulus.
+#[cfg(test)]
 fn shift(label: usize, shift: i64, modulus: usize) -> usize {
     (label + usize::try_from(shift).expect("shifts are non-negative")) % modulus
 }

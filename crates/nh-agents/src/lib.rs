@@ -41,8 +41,8 @@
 //!   (uniform +-1/sqrt(fan_in)).
 //! - **Batching.** Word-only observations play whole episodes with one forward pass; occupancy
 //!   observations step B environments in lockstep. Inference is argmax without autograd, in
-//!   large batches. [`NeuralHash::to_rust`] copies a word-only model into
-//!   [`RustNeuralHash`], the same forward pass on ndarray GEMMs without libtorch calls.
+//!   large batches. [`NeuralHash::to_exact`] copies a word-only model into nh-hash's
+//!   `Network`, whose arithmetic defines the hash: every perfect-hash verdict comes from it.
 //! - **Determinism.** Weights are initialized and actions sampled from seed-local ChaCha8
 //!   streams (libtorch's global generator is never used), so the same config and seed give the
 //!   same metrics on the CPU, also when several seeds train at once on different threads (set
@@ -92,7 +92,6 @@ mod neural_hash;
 mod pg;
 mod resume;
 mod rollout;
-mod rust_forward;
 mod sac;
 mod sampling;
 mod seeds;
@@ -122,7 +121,6 @@ pub use model_file::{
 pub use neural_hash::{DEFAULT_HASH_BATCH, NeuralHash};
 pub use pg::train_pg;
 pub use resume::{CHECKPOINT_DIR, CheckpointEvery, Checkpointing, RunIdentity};
-pub use rust_forward::RustNeuralHash;
 pub use sac::train_sac;
 pub use supervised::{SupervisedOutcome, SupervisedSetup, train_supervised};
 /// The libtorch device type, re-exported so that callers need no direct tch dependency.

@@ -17,7 +17,6 @@ use crate::model_file::{
     training_record,
 };
 use crate::net::{Net, NetSpec, pad_index};
-use crate::rust_forward::RustNeuralHash;
 use crate::seeds::{Stream, rng};
 use crate::{Error, Result};
 
@@ -195,29 +194,6 @@ impl NeuralHash {
             bins.extend(BinLogProbs::of(&self.net, &input).sample_free(&free, &mut rng));
         }
         bins
-    }
-
-    /// The same hash function as a pure-Rust forward pass (ndarray GEMMs, no libtorch call),
-    /// for CPU inference.
-    ///
-    /// # Errors
-    /// [`Error::Config`] for a model trained with table observations (its bins depend on the
-    /// table, which only [`place_sequence`](NeuralHash::place_sequence) replays).
-    pub fn to_rust(&self) -> Result<RustNeuralHash> {
-        if self.architecture.observation.shows_table() {
-            return Err(Error::config(
-                "architecture.observation",
-                format!("{:?}", self.architecture.observation),
-                "the pure-Rust forward pass hashes word-only models",
-            ));
-        }
-        Ok(RustNeuralHash::from_parameters(
-            &self.encoder,
-            self.net.parameter_values(),
-            self.architecture.factors,
-            self.net.spec().word_key(),
-            self.bins(),
-        ))
     }
 
     /// The same hash function in nh-hash's arithmetic, the definition of the hash: what a

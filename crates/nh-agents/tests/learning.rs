@@ -471,8 +471,8 @@ fn occupancy_observations_let_policy_gradient_avoid_collisions_on_fresh_words() 
     assert_beats_random(&runs, 16, 8);
     let fresh = common::words(16, 99);
     for outcome in &outcomes {
-        // Its bins depend on the table, so the pure-Rust word-only forward pass refuses it.
-        let refusal = outcome.model.to_rust().unwrap_err().to_string();
+        // Its bins depend on the table, so nh-hash's word-only forward pass refuses it.
+        let refusal = outcome.model.to_exact().unwrap_err().to_string();
         assert!(refusal.contains("word-only"), "{refusal}");
         // Replayed in sequence, the model avoids the bins it already filled (a random function
         // fills 10.3 of 16 on average)...

@@ -41,10 +41,18 @@ pub enum Error {
         /// The names that exist, in words.
         expected: &'static str,
     },
-    /// The checkpoint section's scratch folder could not be made.
+    /// A model folder given with `--model` cannot be measured.
+    #[error("--model {}: {message}", path.display())]
+    SavedModel {
+        /// The folder.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A file or folder could not be read or made.
     #[error("{}: {source}", path.display())]
     Io {
-        /// The folder.
+        /// The path.
         path: std::path::PathBuf,
         /// The I/O error.
         source: std::io::Error,

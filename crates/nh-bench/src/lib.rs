@@ -5,7 +5,10 @@
 //! Sections ([`Section`]): inference (a NeuralHash of the paper's architecture hashing the same
 //! words as the baselines, with its GFLOP/s against libtorch's GEMM rate), training (time to a
 //! zero-collision NeuralHash per trainer), perfect hashes (`ptr_hash`, FMPH, PHast next to the
-//! trained NeuralHash) and throughput (nh-env and nh-encode). Every figure is the median of
+//! trained NeuralHash), throughput (nh-env and nh-encode), checkpoints, and saved models (model
+//! folders given with `nh bench --model`, queried through nh-hash beside CPython's loop and
+//! minimal perfect hashes on their own keys). Every NeuralHash query that a perfect-hash figure
+//! rests on goes through nh-hash, the definition of the hash. Every figure is the median of
 //! repeated runs; ratios are computed from figures of the same run.
 //!
 //! ```
@@ -41,6 +44,7 @@ mod paper;
 mod perfect_hash;
 mod python;
 mod report;
+mod saved_models;
 mod table;
 mod throughput;
 mod timing;
@@ -67,6 +71,7 @@ pub use method::{FactorizedHead, Forward, HashMethod, PerfectHashMethod};
 pub use perfect_hash::PerfectHashRow;
 pub use python::{PythonOutcome, PythonTimings};
 pub use report::{BenchReport, CorpusSummary};
+pub use saved_models::{SavedKind, SavedModelRow, SavedModelsReport};
 pub use throughput::{Throughput, ThroughputRow};
 pub use timing::Timing;
 pub use training::{Trainer, TrainingCase, TrainingRow};
@@ -81,6 +86,9 @@ pub enum Section {
     Training,
     /// Minimal perfect hashes next to the NeuralHash.
     PerfectHash,
+    /// Saved models (`--model`) queried through nh-hash, beside CPython and minimal perfect
+    /// hashes on the same words.
+    SavedModels,
     /// Environment and encoder throughput.
     Throughput,
     /// The cost of a training checkpoint.
@@ -89,10 +97,11 @@ pub enum Section {
 
 impl Section {
     /// Every section, in report order.
-    pub const ALL: [Section; 5] = [
+    pub const ALL: [Section; 6] = [
         Section::Inference,
         Section::Training,
         Section::PerfectHash,
+        Section::SavedModels,
         Section::Throughput,
         Section::Checkpoints,
     ];
@@ -103,6 +112,7 @@ impl Section {
             Section::Inference => "inference",
             Section::Training => "training",
             Section::PerfectHash => "perfect-hash",
+            Section::SavedModels => "saved-models",
             Section::Throughput => "throughput",
             Section::Checkpoints => "checkpoints",
         }
@@ -125,7 +135,8 @@ impl FromStr for Section {
             .ok_or_else(|| Error::UnknownName {
                 what: "section",
                 name: s.to_owned(),
-                expected: "inference, training, perfect-hash, throughput or checkpoints",
+                expected: "inference, training, perfect-hash, saved-models, throughput or \
+                           checkpoints",
             })
     }
 }
@@ -166,6 +177,8 @@ pub struct BenchOptions {
     pub checkpoints: Vec<CheckpointCase>,
     /// Training iterations per checkpoint measurement.
     pub checkpoint_iterations: usize,
+    /// Saved model folders measured by the saved-models section (none: it is skipped).
+    pub models: Vec<PathBuf>,
     /// Seed of word samples, models and trainers.
     pub seed: u64,
     /// The command line, recorded in the report.
@@ -219,6 +232,7 @@ impl BenchOptions {
                 bins: 10_000,
             }],
             checkpoint_iterations: 4,
+            models: Vec::new(),
             seed: 0,
             command: "nh bench".to_owned(),
             commit: "unknown".to_owned(),
@@ -293,6 +307,7 @@ pub fn run_bench(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<Be
         trainers: options.trainers.clone(),
         training: Vec::new(),
         perfect_hash: Vec::new(),
+        saved_models: None,
         throughput: Vec::new(),
         checkpoints: Vec::new(),
         notes: Vec::new(),
@@ -364,7 +379,7 @@ pub fn run_bench(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<Be
                         &model,
                         None,
                         options.repeats,
-                    ));
+                    )?);
                 }
                 for (_, (row, model)) in trained {
                     report.perfect_hash.push(perfect_hash::measure_neural(
@@ -372,10 +387,19 @@ pub fn run_bench(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<Be
                         model,
                         Some(row),
                         options.repeats,
-                    ));
+                    )?);
                 }
             }
         }
+    }
+    if options.runs(Section::SavedModels) && !options.models.is_empty() {
+        report.saved_models = Some(saved_models::measure_saved_models(
+            &options.models,
+            &inference_words,
+            options.repeats,
+            options.python.as_deref(),
+            log,
+        )?);
     }
     if options.runs(Section::Throughput) {
         log("throughput: environment and encoders");

@@ -13,8 +13,10 @@ use crate::training::Trainer;
 pub enum Forward {
     /// libtorch (`NeuralHash::hash_words`).
     Libtorch,
-    /// Our pure-Rust forward pass (`RustNeuralHash`: ndarray GEMMs on rayon threads).
+    /// The pure-Rust ndarray forward pass that nh-hash replaced (in reports written before it).
     PureRust,
+    /// nh-hash: the exact forward pass that defines the hash, on rayon threads or on one.
+    NhHash,
 }
 
 /// A hash function that hashed the inference words.
@@ -70,12 +72,18 @@ impl fmt::Display for HashMethod {
                 factors: None,
             } => f.write_str("NeuralHash, pure-Rust forward (ndarray)"),
             HashMethod::NeuralHash {
+                forward: Forward::NhHash,
+                factors: None,
+            } => f.write_str("NeuralHash, nh-hash (exact, no libtorch)"),
+            HashMethod::NeuralHash {
                 forward,
                 factors: Some(factors),
             } => {
                 write!(f, "NeuralHash, {}", FactorizedHead(*factors))?;
-                if *forward == Forward::PureRust {
-                    f.write_str(", pure Rust")?;
+                match forward {
+                    Forward::PureRust => f.write_str(", pure Rust")?,
+                    Forward::NhHash => f.write_str(", nh-hash")?,
+                    Forward::Libtorch => {}
                 }
                 Ok(())
             }
@@ -157,6 +165,18 @@ mod tests {
         assert_eq!(
             rust(Some((25, 40))).to_string(),
             "NeuralHash, factorized head 25 x 40, pure Rust"
+        );
+        let exact = |factors| HashMethod::NeuralHash {
+            forward: Forward::NhHash,
+            factors,
+        };
+        assert_eq!(
+            exact(None).to_string(),
+            "NeuralHash, nh-hash (exact, no libtorch)"
+        );
+        assert_eq!(
+            exact(Some((25, 40))).to_string(),
+            "NeuralHash, factorized head 25 x 40, nh-hash"
         );
         let xxh3 = HashMethod::Baseline {
             name: "xxh3".to_owned(),

@@ -76,14 +76,24 @@ pub fn measure_mphfs(keys: &[String], repeats: usize) -> Result<Vec<PerfectHashR
         .collect()
 }
 
-/// The NeuralHash row for `keys`: `training` is the run that produced `model` (if any).
+/// The NeuralHash row for `keys`: `training` is the run that produced `model` (if any). Queries
+/// and the collision count go through nh-hash, the definition of the hash.
+///
+/// # Errors
+/// [`Error::Agent`] when the model cannot be copied into nh-hash.
 pub fn measure_neural(
     keys: &[String],
     model: &NeuralHash,
     training: Option<&TrainingRow>,
     repeats: usize,
-) -> PerfectHashRow {
+) -> Result<PerfectHashRow> {
     let n = keys.len().max(1);
+    let parameters = model.parameter_count();
+    let model = nh_hash::Model::Network(Box::new(
+        model
+            .to_exact()
+            .map_err(crate::error::agent("perfect hash"))?,
+    ));
     let batched = time_repeated(repeats, || {
         std::hint::black_box(model.hash_words(keys));
     });
@@ -93,17 +103,17 @@ pub fn measure_neural(
             std::hint::black_box(model.hash(key));
         }
     });
-    PerfectHashRow {
+    Ok(PerfectHashRow {
         keys: keys.len(),
         method: PerfectHashMethod::NeuralHash {
             trainer: training.map(|row| row.trainer),
         },
         build_seconds: training.map(|row| row.seconds),
-        bits_per_key: model.parameter_count() as f64 * 32.0 / n as f64,
+        bits_per_key: parameters as f64 * 32.0 / n as f64,
         query_ns: single.median_s() * 1e9 / single_keys.len().max(1) as f64,
         batched_query_ns: Some(batched.median_s() * 1e9 / n as f64),
-        collisions: collisions(&model.hash_words(keys)),
-    }
+        collisions: model.check_perfect(keys).collisions,
+    })
 }
 
 /// Section 4: every structure over every key set.
@@ -229,7 +239,7 @@ mod tests {
         let model = NeuralHash::untrained(&encoder, &ModelConfig::mlp(vec![8]), 10, 0, Device::Cpu)
             .unwrap();
         let keys: Vec<String> = ["ab", "cd", "ef", "gh"].map(String::from).to_vec();
-        let row = measure_neural(&keys, &model, None, 1);
+        let row = measure_neural(&keys, &model, None, 1).unwrap();
         assert_eq!(row.method, PerfectHashMethod::NeuralHash { trainer: None });
         assert_eq!(row.bits_per_key, model.parameter_count() as f64 * 8.0);
         // vocab = 4 x 27 + 1 padding row; 109 x 8 + 8 + 8 x 10 + 10 parameters.

@@ -13,6 +13,7 @@ use crate::machine::MachineInfo;
 use crate::paper::{PAPER_NEURAL_MS, PAPER_PYTHON_MS};
 use crate::perfect_hash::PerfectHashRow;
 use crate::python::PythonOutcome;
+use crate::saved_models::SavedModelsReport;
 use crate::table::{Align, Table, millions, sig3, thousands, times};
 use crate::throughput::{Throughput, ThroughputRow};
 use crate::training::markdown::{fastest_perfect, fewest_collisions, paper_training_ratio, sizes};
@@ -53,6 +54,9 @@ pub struct BenchReport {
     pub training: Vec<TrainingRow>,
     /// The perfect-hash section.
     pub perfect_hash: Vec<PerfectHashRow>,
+    /// The saved-models section (absent in reports saved before it existed).
+    #[serde(default)]
+    pub saved_models: Option<SavedModelsReport>,
     /// The throughput section.
     pub throughput: Vec<ThroughputRow>,
     /// The checkpoint section (absent in reports saved before it existed).
@@ -106,6 +110,9 @@ fn render(report: &BenchReport) -> String {
     }
     if !report.checkpoints.is_empty() {
         checkpoints::render(&mut out, &report.checkpoints);
+    }
+    if let Some(saved) = &report.saved_models {
+        saved.render(&mut out);
     }
     meaning(&mut out, report);
     notes(&mut out, report);
@@ -241,6 +248,9 @@ fn headline(out: &mut String, report: &BenchReport) {
             ),
         });
     }
+    if let Some(saved) = &report.saved_models {
+        lines.extend(saved.headline());
+    }
     if lines.is_empty() {
         return;
     }
@@ -259,6 +269,9 @@ fn meaning(out: &mut String, report: &BenchReport) {
     }
     sentences.extend(training::markdown::meaning(&report.training));
     sentences.extend(perfect_hash::meaning(&report.perfect_hash));
+    if let Some(saved) = &report.saved_models {
+        sentences.extend(saved.meaning());
+    }
     if let (Some(score), Some(inference)) = (
         report
             .throughput

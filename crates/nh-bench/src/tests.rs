@@ -191,3 +191,46 @@ fn the_committed_performance_document_renders_from_its_json() {
          `cargo xtask nh bench --from-json docs/PERFORMANCE.json --write docs/PERFORMANCE.md`"
     );
 }
+
+#[test]
+fn the_saved_models_section_checks_sizes_and_times_a_model_folder() {
+    let encoder = nh_encode::IndexEncoder::new(nh_encode::Alphabet::lowercase(), 8).unwrap();
+    let model =
+        NeuralHash::untrained(&encoder, &ModelConfig::mlp(vec![8]), 50, 1, Device::Cpu).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().join("model");
+    let provenance = nh_agents::ModelProvenance {
+        corpus_sha256: "0".repeat(64),
+        git_commit: "test".into(),
+    };
+    model.save(&dir, &provenance).unwrap();
+    let keys: Vec<String> = (0..30).map(|i| format!("key{i}")).collect();
+    std::fs::write(dir.join("train_words.txt"), keys.join("\n")).unwrap();
+    let words: Vec<String> = (0..200).map(|i| format!("query{i}")).collect();
+    let report =
+        saved_models::measure_saved_models(&[dir.clone()], &words, 1, None, &mut |_| {}).unwrap();
+    let row = &report.models[0];
+    let exact = nh_hash::Model::open(&dir).unwrap();
+    assert_eq!(row.kind, SavedKind::Network);
+    assert_eq!((row.keys, row.bins, row.keyed), (30, 50, false));
+    assert_eq!(row.collisions, exact.check_perfect(&keys).collisions);
+    let bytes = std::fs::metadata(dir.join("metadata.json")).unwrap().len()
+        + std::fs::metadata(dir.join("model.safetensors"))
+            .unwrap()
+            .len();
+    assert_eq!(row.bytes, bytes);
+    assert_eq!(row.mphfs.len(), 3);
+    let mut markdown = String::new();
+    report.render(&mut markdown);
+    assert!(markdown.contains("## 7. Saved models, queried through nh-hash"));
+    assert!(markdown.contains("(one network)"), "{markdown}");
+    // A folder without its keys is refused, naming it.
+    std::fs::remove_file(dir.join("train_words.txt")).unwrap();
+    let err = saved_models::measure_saved_models(&[dir.clone()], &words, 1, None, &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("--model") && err.contains("train_words.txt"),
+        "{err}"
+    );
+}

@@ -59,6 +59,13 @@ fn words_from_a_file_hash_like_words_from_arguments() {
         .map(|l| l.rsplit('\t').next().expect("WORD<TAB>BIN"))
         .collect();
     assert_eq!((lines.lines().count(), bins.len()), (40, 40));
+    // Training's verdict is nh-hash's count, the code `nh hash` just ran.
+    assert!(
+        stdout.contains(
+            "nh-hash's check of the saved model: 40 training words, 0 collisions: a perfect hash"
+        ),
+        "{stdout}"
+    );
 
     let missing = nh(&["hash", "--model", model, "--words-file", "no/such/file.txt"]);
     assert!(!missing.status.success());

@@ -1,5 +1,6 @@
 //! `nh train --shard-words` through the real binary: the sharded model is perfect by `nh hash`
-//! (nh-hash's arithmetic), and a training resumed after losing shards ends with the same bytes.
+//! (nh-hash's arithmetic) and by `nh eval`, and a training resumed after losing shards ends with
+//! the same bytes.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -70,6 +71,30 @@ fn a_sharded_model_is_perfect_and_resumes_to_the_same_bytes() {
     assert_eq!(text.lines().count(), 600);
     assert_eq!(bins.len(), 600, "a minimal perfect hash of 600 words");
     assert!(bins.iter().all(|&b| b < 600));
+
+    // `nh eval` reads the sharded model through nh-hash: its training words are collision-free
+    // and unseen words are tested; the sampled reading needs one network's policy.
+    let whole_dir = whole.to_str().unwrap();
+    let eval = nh(&[
+        "eval",
+        "--model",
+        whole_dir,
+        "--held-out",
+        "--words",
+        "100",
+        "--samples",
+        "3",
+    ]);
+    assert_ok(&eval);
+    let report = String::from_utf8(eval.stdout).unwrap();
+    assert!(
+        report.contains("its 600 training words into 600 bins: 0 collisions"),
+        "{report}"
+    );
+    let sampled = nh(&["eval", "--model", whole_dir, "--reading", "sampled"]);
+    assert!(!sampled.status.success());
+    let refusal = String::from_utf8_lossy(&sampled.stderr);
+    assert!(refusal.contains("--reading argmax"), "{refusal}");
 
     // Lose two shards and the assembled model (as a crash before the end would), then resume.
     let interrupted = dir.path().join("interrupted");

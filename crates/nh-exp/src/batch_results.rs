@@ -2,7 +2,7 @@
 //! batch's argmax placement first had no collision, and how many collisions the saved hash leaves
 //! in each batch.
 
-use nh_agents::{IterationMetrics, NeuralHash};
+use nh_agents::IterationMetrics;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Algo;
@@ -22,12 +22,12 @@ pub struct BatchResults {
 }
 
 impl BatchResults {
-    /// The results of a run of `algo` that produced `rows` and `model` on `words`, cut into
-    /// batches of `batch` words.
+    /// The results of a run of `algo` that produced `rows` and the hash `hash` (nh-hash's
+    /// arithmetic) on `words`, cut into batches of `batch` words.
     pub fn of(
         algo: Algo,
         rows: &[IterationMetrics],
-        model: &NeuralHash,
+        hash: &nh_hash::Model,
         words: &[String],
         batch: usize,
     ) -> BatchResults {
@@ -35,12 +35,7 @@ impl BatchResults {
         let first_zero = (algo != Algo::Cem).then(|| first_zero_per_batch(rows, count));
         let final_collisions = words
             .chunks(batch)
-            .map(|chunk| {
-                let mut bins = model.hash_words(chunk);
-                bins.sort_unstable();
-                bins.dedup();
-                chunk.len() - bins.len()
-            })
+            .map(|chunk| hash.check_perfect(chunk).collisions)
             .collect();
         BatchResults {
             first_zero,

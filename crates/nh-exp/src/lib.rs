@@ -97,7 +97,7 @@ pub use slurm::{SlurmOptions, Submission, TEMPLATE_PLACEHOLDERS, check_slurm_opt
 pub use summary::{FigureSummary, PanelSummary};
 pub use task::{CurveName, Curves, GeneralizationResult, TaskOutput};
 pub use train::{
-    GeneralizationSamples, Reading, TRAIN_WORDS_FILE, TaskContext, generalization_samples,
+    GeneralizationSamples, Placer, TRAIN_WORDS_FILE, TaskContext, generalization_samples,
     generalize, run_task, save_model, save_model_into,
 };
 pub use unit::{CHECKPOINTS_FOLDER, UnitCheckpoints, UnitFailure, UnitRecord};

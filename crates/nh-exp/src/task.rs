@@ -19,6 +19,9 @@ pub struct TaskOutput {
     pub generalization: Option<GeneralizationResult>,
     /// Iterations until the argmax hash had zero collisions on the training words, if reached.
     pub iterations_to_perfect: Option<usize>,
+    /// The trained hash's collisions on the training words of a fixed-set, word-only panel,
+    /// counted by nh-hash (the definition of the hash; the model is perfect only if this says so).
+    pub model_check: Option<nh_hash::Perfection>,
     /// Per-batch results of a `batches` panel.
     pub batches: Option<crate::batch_results::BatchResults>,
     /// Iterations (epochs) the learner ran.

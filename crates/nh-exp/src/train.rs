@@ -100,8 +100,29 @@ pub fn run_task(
         Schedule::Batches => iterations_to_perfect(panel.algo, rows, words.len() / panel.words),
         Schedule::Sample | Schedule::Pool => None,
     };
-    let batches = (panel.schedule == Schedule::Batches)
-        .then(|| BatchResults::of(panel.algo, rows, &outcome.model, &words, panel.words));
+    // The hash as nh-hash computes it (the definition of the hash): what the saved model's checks
+    // and tests of a word-only model use. A table-observing model is not a hash function.
+    let exact = if panel.occupancy {
+        None
+    } else {
+        Some(nh_hash::Model::Network(Box::new(
+            outcome.model.to_exact().map_err(agent_err)?,
+        )))
+    };
+    let batches = match (&exact, panel.schedule) {
+        (Some(hash), Schedule::Batches) => Some(BatchResults::of(
+            panel.algo,
+            rows,
+            hash,
+            &words,
+            panel.words,
+        )),
+        _ => None,
+    };
+    let model_check = match (&exact, panel.schedule) {
+        (Some(hash), Schedule::Fixed) => Some(hash.check_perfect(&words)),
+        _ => None,
+    };
     let rewards = RewardConfig::default();
     let reference = python_reference(
         &words,
@@ -111,16 +132,18 @@ pub fn run_task(
         seed,
         (f64::from(rewards.empty), f64::from(rewards.collision)),
     );
-    let generalization = match &panel.generalization {
-        Some(g) => Some(generalize(
-            ctx.corpus,
-            &words,
-            &outcome.model,
-            g.words,
-            g.samples,
-            seed,
+    let generalization = match (&panel.generalization, &exact) {
+        (Some(g), Some(hash)) => Some(generalize(
+            ctx.corpus, &words, hash, g.words, g.samples, seed,
         )),
-        None => None,
+        (Some(_), None) => {
+            return Err(Error::Config {
+                path: PathBuf::from(&panel.id),
+                message: "a generalization test needs a word-only model (occupancy = false)"
+                    .to_owned(),
+            });
+        }
+        (None, _) => None,
     };
     let metrics_csv = to_csv(rows).map_err(|e| Error::Serialize {
         path: PathBuf::from(&panel.id),
@@ -131,6 +154,7 @@ pub fn run_task(
         reference: Some(reference),
         generalization,
         iterations_to_perfect,
+        model_check,
         batches,
         completed_iterations: rows.len(),
         last_iteration: rows.last().cloned(),
@@ -185,6 +209,7 @@ fn run_supervised(
         reference: None,
         generalization: None,
         iterations_to_perfect: None,
+        model_check: None,
         batches: None,
         completed_iterations: rows.len(),
         last_iteration: None,
@@ -245,29 +270,37 @@ pub(crate) fn panel_words(
 pub fn generalize(
     corpus: &Corpus,
     trained: &[String],
-    model: &NeuralHash,
+    hash: &nh_hash::Model,
     n: usize,
     samples: usize,
     seed: u64,
 ) -> GeneralizationResult {
-    generalization_samples(corpus, trained, model, n, samples, seed, Reading::Argmax).summary()
+    generalization_samples(corpus, trained, Placer::Hash(hash), n, samples, seed).summary()
 }
 
-/// How a trained policy places words: the paper's two readings of "the actor".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reading {
-    /// The bin of highest probability: a hash function.
-    Argmax,
+/// How a trained model places words: the paper's two readings of "the actor".
+#[derive(Clone, Copy)]
+pub enum Placer<'a> {
+    /// The bin of highest probability, computed by nh-hash: the hash function itself.
+    Hash(&'a nh_hash::Model),
     /// A bin drawn from the policy's softmax, as during training: not a function.
-    Sampled,
+    Sampled(&'a NeuralHash),
 }
 
-impl Reading {
-    /// The bins of `words` under this reading (`seed` seeds the draws of `Sampled`).
-    pub fn bins(self, model: &NeuralHash, words: &[&str], seed: u64) -> Vec<usize> {
+impl Placer<'_> {
+    /// Number of bins the words go into.
+    pub fn bins(self) -> usize {
         match self {
-            Reading::Argmax => model.hash_batch(words),
-            Reading::Sampled => model.sample_words(words, seed),
+            Placer::Hash(hash) => hash.bins(),
+            Placer::Sampled(policy) => policy.bins(),
+        }
+    }
+
+    /// The bins of `words` (`seed` seeds the draws of `Sampled`).
+    pub fn place(self, words: &[&str], seed: u64) -> Vec<usize> {
+        match self {
+            Placer::Hash(hash) => hash.hash_words(words),
+            Placer::Sampled(policy) => policy.sample_words(words, seed),
         }
     }
 }
@@ -306,17 +339,16 @@ impl GeneralizationSamples {
 }
 
 /// Draws `samples` seeded samples of `n` corpus words that are not in `trained`, and places each
-/// with the model (under `reading`) and with Python's hash (seed 0) into the model's bins. The samples
+/// with `placer` and with Python's hash (seed 0) into the model's bins. The samples
 /// depend only on the corpus, `trained`, `n`, `samples` and `seed`, so models trained on the same
 /// words are tested on the same samples.
 pub fn generalization_samples(
     corpus: &Corpus,
     trained: &[String],
-    model: &NeuralHash,
+    placer: Placer<'_>,
     n: usize,
     samples: usize,
     seed: u64,
-    reading: Reading,
 ) -> GeneralizationSamples {
     let seen: HashSet<&str> = trained.iter().map(String::as_str).collect();
     let unseen: Vec<&str> = corpus
@@ -326,7 +358,7 @@ pub fn generalization_samples(
         .filter(|w| !seen.contains(w))
         .collect();
     let n = n.min(unseen.len());
-    let m = model.bins();
+    let m = placer.bins();
     let python = PyStrHash::new(0).expect("seed 0 is valid");
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6E4E_7A11);
     let mut out = GeneralizationSamples {
@@ -342,7 +374,7 @@ pub fn generalization_samples(
             .iter()
             .map(|i| unseen[i])
             .collect();
-        let neural = TableStats::from_bins(&reading.bins(model, &pick, seed ^ k as u64), m);
+        let neural = TableStats::from_bins(&placer.place(&pick, seed ^ k as u64), m);
         let py_bins: Vec<usize> = pick.iter().map(|w| python.bin(w, m)).collect();
         let py = TableStats::from_bins(&py_bins, m);
         out.neural_collisions.push(neural.collisions as f64);

@@ -53,6 +53,10 @@ pub struct UnitRecord {
     /// Iterations to a zero-collision argmax hash of the training words (for a `batches` panel:
     /// of every batch), if reached.
     pub iterations_to_perfect: Option<usize>,
+    /// The saved hash's collisions on its training words (fixed word-only panels), counted by
+    /// nh-hash, the definition of the hash (absent in records written before it existed).
+    #[serde(default)]
+    pub model_check: Option<nh_hash::Perfection>,
     /// Per-batch results of a `batches` panel (absent in records written before it existed).
     #[serde(default)]
     pub batches: Option<BatchResults>,
@@ -311,6 +315,7 @@ fn train_unit(
         reference: out.reference,
         generalization: out.generalization,
         iterations_to_perfect: out.iterations_to_perfect,
+        model_check: out.model_check,
         batches: out.batches,
         curves: relative(&paths.curves),
         model: model_dir,

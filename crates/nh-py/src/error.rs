@@ -16,6 +16,9 @@ pub enum Error {
     /// An encoder error (bad alphabet or length).
     #[error(transparent)]
     Encode(#[from] nh_encode::Error),
+    /// A saved model that cannot be read or is not valid.
+    #[error(transparent)]
+    Model(#[from] nh_hash::Error),
     /// An action below zero, which no bin has.
     #[error(
         "action {action} is out of range: the table has {bins} bins, valid actions are 0..{bins}"
@@ -54,7 +57,8 @@ impl From<Error> for PyErr {
     fn from(error: Error) -> Self {
         let message = error.to_string();
         match error {
-            Error::Corpus(nh_corpus::Error::Io { .. }) => PyOSError::new_err(message),
+            Error::Corpus(nh_corpus::Error::Io { .. })
+            | Error::Model(nh_hash::Error::Io { .. }) => PyOSError::new_err(message),
             Error::Env(
                 nh_env::Error::NotReset
                 | nh_env::Error::EpisodeOver { .. }

@@ -11,6 +11,9 @@
 //!   once for all environments, numpy arrays in and out.
 //! - `nh_env.Corpus`, `nh_env.OneHotEncoder`, `nh_env.IndexEncoder`: nh-corpus's word lists
 //!   (same SHA-256 provenance) and nh-encode's encoders.
+//! - `nh_env.HashModel(path)`: a model folder saved by `nh train` (one network or sharded),
+//!   opened and queried by nh-hash, the definition of the hash, without libtorch: `hash(word)`,
+//!   `hash_words(words)` (an int64 array), `collisions(words)`, `bins`.
 //!
 //! ```python
 //! import gymnasium as gym
@@ -50,6 +53,7 @@ mod encoder;
 mod env;
 mod error;
 mod info;
+mod model;
 mod settings;
 mod vec_env;
 
@@ -65,6 +69,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<encoder::PyIndexEncoder>()?;
     module.add_class::<env::PyHashTableEnv>()?;
     module.add_class::<vec_env::PyVecEnv>()?;
+    module.add_class::<model::PyHashModel>()?;
     module.add("DEFAULT_MAX_LEN", nh_encode::DEFAULT_MAX_LEN)?;
     module.add("PAPER_SHA256", nh_corpus::PAPER_SHA256)?;
     Ok(())

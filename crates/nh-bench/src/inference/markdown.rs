@@ -299,19 +299,32 @@ fn inference_meaning(inference: &InferenceReport) -> Vec<String> {
     sentences
 }
 
-/// What the pure-Rust forward pass and the factorized head change.
+/// What nh-hash's forward pass and the factorized head change.
 fn faster_forward_meaning(inference: &InferenceReport, libtorch: &InferenceRow) -> Vec<String> {
     let mut sentences = Vec::new();
     let per_word_ns = |row: &InferenceRow| row.timing.median_s() * 1e9 / inference.words as f64;
-    let rust_forward = HashMethod::NeuralHash {
-        forward: Forward::PureRust,
+    let exact_forward = HashMethod::NeuralHash {
+        forward: Forward::NhHash,
         factors: None,
     };
-    if let Some(rust) = inference.rows.iter().find(|r| r.method == rust_forward) {
+    let exact = |threads: usize| {
+        inference
+            .rows
+            .iter()
+            .find(|r| r.method == exact_forward && r.threads == threads)
+    };
+    let all_threads = inference
+        .rows
+        .iter()
+        .filter(|r| r.method == exact_forward)
+        .map(|r| r.threads)
+        .max();
+    if let Some(rust) = all_threads.and_then(exact) {
         sentences.push(format!(
-            "The pure-Rust forward pass (ndarray GEMMs on rayon threads, no libtorch call) \
-             computes the same function in {} ns per word against libtorch's {}.",
+            "nh-hash's exact forward pass (the definition of the hash, no libtorch) computes it \
+             in {} ns per word on {} threads against libtorch's {}.",
             sig3(per_word_ns(rust)),
+            rust.threads,
             sig3(per_word_ns(libtorch))
         ));
     }
@@ -332,10 +345,10 @@ fn faster_forward_meaning(inference: &InferenceReport, libtorch: &InferenceRow) 
         let versus_python = inference.cpython_seconds().map_or_else(String::new, |p| {
             format!(", {} CPython's loop", times(fastest.timing.median_s() / p))
         });
-        let pure_rust = if forward == Forward::PureRust {
-            ", pure Rust"
-        } else {
-            ""
+        let pure_rust = match forward {
+            Forward::PureRust => ", pure Rust",
+            Forward::NhHash => ", nh-hash",
+            Forward::Libtorch => "",
         };
         sentences.push(format!(
             "A factorized output head ({rows} x {cols}{pure_rust}) cuts it to {} ns per word\

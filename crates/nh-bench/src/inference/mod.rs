@@ -1,5 +1,5 @@
 //! Hashing the same words with a NeuralHash of the paper's architecture (libtorch on the CPU and
-//! on CUDA when present, the pure-Rust forward pass, the factorized head), Rust's baseline hashes
+//! on CUDA when present, nh-hash's exact forward pass, the factorized head), Rust's baseline hashes
 //! and CPython's own loop; and a large table where only the factorized head is practical.
 
 use std::path::Path;
@@ -224,8 +224,8 @@ pub fn measure_inference(
     })
 }
 
-/// On the CPU: the pure-Rust forward pass of `model`, then the factorized head through libtorch
-/// and through pure Rust, all on every thread (`libtorch_threads` of them for libtorch).
+/// On the CPU: `model` through nh-hash (every thread, then one), then the factorized head through
+/// libtorch and through nh-hash on every thread (`libtorch_threads` of them for libtorch).
 fn cpu_variants(
     inputs: &InferenceInputs<'_>,
     model: &NeuralHash,
@@ -241,12 +241,18 @@ fn cpu_variants(
         timing,
     };
     let mut rows = Vec::new();
-    log("inference: NeuralHash, pure-Rust forward pass");
-    let rust = model.to_rust()?;
+    log("inference: NeuralHash through nh-hash, every thread and one");
+    let exact = nh_hash::Model::Network(Box::new(model.to_exact()?));
     let timing = time_repeated(inputs.repeats, || {
-        std::hint::black_box(rust.hash_words(words));
+        std::hint::black_box(exact.hash_words(words));
     });
-    rows.push(row(Forward::PureRust, None, rust_threads, timing));
+    rows.push(row(Forward::NhHash, None, rust_threads, timing));
+    if rust_threads > 1 {
+        let timing = time_repeated(inputs.repeats, || {
+            std::hint::black_box(exact.hash_words_serial(words));
+        });
+        rows.push(row(Forward::NhHash, None, 1, timing));
+    }
     let factorized_config = inputs.model.clone().factorized();
     let mut factorized = NeuralHash::untrained(
         inputs.encoder,
@@ -266,11 +272,11 @@ fn cpu_variants(
         std::hint::black_box(factorized.hash_words(words));
     });
     rows.push(row(Forward::Libtorch, factors, libtorch_threads, timing));
-    let rust = factorized.to_rust()?;
+    let exact = nh_hash::Model::Network(Box::new(factorized.to_exact()?));
     let timing = time_repeated(inputs.repeats, || {
-        std::hint::black_box(rust.hash_words(words));
+        std::hint::black_box(exact.hash_words(words));
     });
-    rows.push(row(Forward::PureRust, factors, rust_threads, timing));
+    rows.push(row(Forward::NhHash, factors, rust_threads, timing));
     Ok(rows)
 }
 
@@ -335,9 +341,10 @@ mod tests {
             [
                 "NeuralHash",
                 "NeuralHash",
-                "NeuralHash, pure-Rust forward (ndarray)",
+                "NeuralHash, nh-hash (exact, no libtorch)",
+                "NeuralHash, nh-hash (exact, no libtorch)",
                 "NeuralHash, factorized head 5 x 10",
-                "NeuralHash, factorized head 5 x 10, pure Rust"
+                "NeuralHash, factorized head 5 x 10, nh-hash"
             ]
         );
         let large = report.large_table.as_ref().unwrap();

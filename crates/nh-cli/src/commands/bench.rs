@@ -46,7 +46,13 @@ pub struct Args {
     /// (default: all eight).
     #[arg(long, value_delimiter = ',')]
     trainers: Option<Vec<Trainer>>,
-    /// Sections to run, e.g. `inference,training,perfect-hash,throughput` (default: all).
+    /// A saved model folder (`nh train`'s, one network or sharded) to query through nh-hash beside
+    /// CPython's loop and minimal perfect hashes on its own keys (its `train_words.txt`); repeat
+    /// it for several. Runs the saved-models section.
+    #[arg(long)]
+    model: Vec<PathBuf>,
+    /// Sections to run, e.g. `inference,training,perfect-hash,saved-models,throughput` (default:
+    /// all; saved-models only with --model).
     #[arg(long, value_delimiter = ',')]
     only: Option<Vec<Section>>,
     /// Python interpreter that times CPython's own hash loop.
@@ -131,6 +137,27 @@ fn options(args: &Args) -> Result<BenchOptions> {
             bins: 466_550,
         });
     }
+    let sections = args.only.clone().unwrap_or_else(|| preset.sections.clone());
+    if args
+        .only
+        .as_ref()
+        .is_some_and(|s| s.contains(&Section::SavedModels))
+        && args.model.is_empty()
+    {
+        anyhow::bail!("--only saved-models needs at least one --model DIR");
+    }
+    for dir in &args.model {
+        // Refused before any measurement: the folder must open and hold its keys.
+        nh_hash::Model::open(dir).with_context(|| format!("--model {}", dir.display()))?;
+        let keys = dir.join(nh_exp::TRAIN_WORDS_FILE);
+        if !keys.is_file() {
+            anyhow::bail!(
+                "--model {}: no {} beside the model (its keys); only fixed-set models have one",
+                dir.display(),
+                keys.display()
+            );
+        }
+    }
     Ok(BenchOptions {
         corpus: args.corpus.clone(),
         inference_words: args.words.unwrap_or(preset.inference_words),
@@ -147,7 +174,8 @@ fn options(args: &Args) -> Result<BenchOptions> {
             .clone()
             .unwrap_or_else(|| preset.trainers.clone()),
         python: (!args.no_python).then(|| args.python.clone()),
-        sections: args.only.clone().unwrap_or_else(|| preset.sections.clone()),
+        sections,
+        models: args.model.clone(),
         seed: args.seed,
         command: command_line(),
         commit: git_commit(Path::new(".")),

@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use nh_agents::{DeviceChoice, NeuralHash};
 use nh_corpus::{Corpus, read_word_list};
 use nh_exp::{
-    GeneralizationResult, Reading, TRAIN_WORDS_FILE, draw_generalization, generalization_samples,
+    GeneralizationResult, Placer, TRAIN_WORDS_FILE, draw_generalization, generalization_samples,
 };
 use nh_metrics::TableStats;
 
@@ -51,11 +51,40 @@ enum ReadingArg {
     Sampled,
 }
 
-impl ReadingArg {
-    fn reading(self) -> Reading {
+/// A model opened for one reading: the hash through nh-hash (one network or sharded), or the
+/// policy through libtorch (one network).
+enum Opened {
+    Hash(nh_hash::Model),
+    Policy(Box<NeuralHash>),
+}
+
+impl Opened {
+    fn open(dir: &Path, reading: ReadingArg) -> Result<Opened> {
+        Ok(match reading {
+            ReadingArg::Argmax => Opened::Hash(nh_hash::Model::open(dir)?),
+            ReadingArg::Sampled => {
+                if matches!(
+                    nh_hash::Model::open_with_metadata(dir)?.1,
+                    nh_hash::Metadata::Sharded(_)
+                ) {
+                    bail!(
+                        "--model {}: a sharded model is a hash function only; --reading sampled \
+                         needs one network's policy (use --reading argmax)",
+                        dir.display()
+                    );
+                }
+                Opened::Policy(Box::new(NeuralHash::load(
+                    dir,
+                    DeviceChoice::Cpu.resolve()?,
+                )?))
+            }
+        })
+    }
+
+    fn placer(&self) -> Placer<'_> {
         match self {
-            ReadingArg::Argmax => Reading::Argmax,
-            ReadingArg::Sampled => Reading::Sampled,
+            Opened::Hash(hash) => Placer::Hash(hash),
+            Opened::Policy(policy) => Placer::Sampled(policy),
         }
     }
 }
@@ -66,14 +95,13 @@ pub fn run(args: &Args) -> Result<()> {
     if let Some(plot) = &args.plot {
         check_new_file(plot)?;
     }
-    let device = DeviceChoice::Cpu.resolve()?;
     let models = args
         .model
         .iter()
         .map(|dir| {
             Ok((
                 dir,
-                NeuralHash::load(dir, device)?,
+                Opened::open(dir, args.reading)?,
                 trained_words(args, dir)?,
             ))
         })
@@ -84,21 +112,20 @@ pub fn run(args: &Args) -> Result<()> {
         let samples = generalization_samples(
             &corpus,
             trained,
-            model,
+            model.placer(),
             args.words,
             args.samples,
             args.seed,
-            args.reading.reading(),
         );
         println!("{} ({:?} reading)", dir.display(), args.reading);
         if !trained.is_empty() {
             let words: Vec<&str> = trained.iter().map(String::as_str).collect();
-            let bins = args.reading.reading().bins(model, &words, args.seed);
-            let stats = TableStats::from_bins(&bins, model.bins());
+            let bins = model.placer().place(&words, args.seed);
+            let stats = TableStats::from_bins(&bins, model.placer().bins());
             println!(
                 "its {} training words into {} bins: {} collisions, max load {}",
                 words.len(),
-                model.bins(),
+                model.placer().bins(),
                 stats.collisions,
                 stats.max_load
             );

@@ -245,7 +245,23 @@ pub fn run(args: &Args) -> Result<()> {
     }
     if let Some(iterations) = output.iterations_to_perfect {
         println!("zero collisions on the training words after {iterations} iterations");
-    } else if output.completed_iterations < panel.iterations && time_limit.is_some() {
+    }
+    if let Some(check) = &output.model_check {
+        println!(
+            "nh-hash's check of the saved model: {} training words, {} collisions: {}",
+            check.words,
+            check.collisions,
+            if check.is_perfect() {
+                "a perfect hash"
+            } else {
+                "not a perfect hash"
+            }
+        );
+    }
+    if output.iterations_to_perfect.is_none()
+        && output.completed_iterations < panel.iterations
+        && time_limit.is_some()
+    {
         println!(
             "stopped by --max-seconds after {} iterations",
             output.completed_iterations

@@ -12,12 +12,20 @@ nh-env; this package is a thin layer over it (see crates/nh-py/src/lib.rs).
     obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
 
 Exports: HashTableEnv (a gymnasium.Env), VectorHashTableEnv (a gymnasium.vector.VectorEnv),
-Corpus, OneHotEncoder, IndexEncoder, ENV_ID and PAPER_SETTINGS (the registered defaults).
+Corpus, OneHotEncoder, IndexEncoder, HashModel (a model folder saved by `nh train`, queried
+without libtorch), ENV_ID and PAPER_SETTINGS (the registered defaults).
 """
 
 import gymnasium
 
-from nh_env._native import DEFAULT_MAX_LEN, PAPER_SHA256, Corpus, IndexEncoder, OneHotEncoder
+from nh_env._native import (
+    DEFAULT_MAX_LEN,
+    PAPER_SHA256,
+    Corpus,
+    HashModel,
+    IndexEncoder,
+    OneHotEncoder,
+)
 from nh_env.env import PAPER_SETTINGS, HashTableEnv
 from nh_env.vector import VectorHashTableEnv
 
@@ -37,6 +45,7 @@ __all__ = [
     "PAPER_SETTINGS",
     "PAPER_SHA256",
     "Corpus",
+    "HashModel",
     "HashTableEnv",
     "IndexEncoder",
     "OneHotEncoder",
