@@ -140,12 +140,25 @@ fn header(out: &mut String, report: &BenchReport) {
         out,
         "Regenerate (release build, about 10 minutes on 2 cores; `--quick` for a one-minute smoke run):\n"
     );
+    let models: String = report
+        .saved_models
+        .iter()
+        .flat_map(|saved| &saved.models)
+        .map(|row| format!(" --model {}", row.path.display()))
+        .collect();
     let _ = writeln!(
         out,
-        "```sh\ncargo xtask bench --write docs/PERFORMANCE.md --json docs/PERFORMANCE.json\n\
+        "```sh\ncargo xtask bench{models} --write docs/PERFORMANCE.md --json docs/PERFORMANCE.json\n\
          # render the saved measurements again, without measuring:\n\
          cargo xtask nh bench --from-json docs/PERFORMANCE.json --write docs/PERFORMANCE.md\n```\n"
     );
+    if !models.is_empty() {
+        let _ = writeln!(
+            out,
+            "The `--model` folders are the sharded whole-dictionary models of docs/REPRODUCTION.md \
+             (\"The whole dictionary, sharded\"), trained first with the commands given there.\n"
+        );
+    }
 }
 
 fn machine(out: &mut String, report: &BenchReport) {
