@@ -207,8 +207,14 @@ fn the_saved_models_section_checks_sizes_and_times_a_model_folder() {
     let keys: Vec<String> = (0..30).map(|i| format!("key{i}")).collect();
     std::fs::write(dir.join("train_words.txt"), keys.join("\n")).unwrap();
     let words: Vec<String> = (0..200).map(|i| format!("query{i}")).collect();
-    let report =
-        saved_models::measure_saved_models(&[dir.clone()], &words, 1, None, &mut |_| {}).unwrap();
+    let report = saved_models::measure_saved_models(
+        std::slice::from_ref(&dir),
+        &words,
+        1,
+        None,
+        &mut |_| {},
+    )
+    .unwrap();
     let row = &report.models[0];
     let exact = nh_hash::Model::open(&dir).unwrap();
     assert_eq!(row.kind, SavedKind::Network);
@@ -226,9 +232,15 @@ fn the_saved_models_section_checks_sizes_and_times_a_model_folder() {
     assert!(markdown.contains("(one network)"), "{markdown}");
     // A folder without its keys is refused, naming it.
     std::fs::remove_file(dir.join("train_words.txt")).unwrap();
-    let err = saved_models::measure_saved_models(&[dir.clone()], &words, 1, None, &mut |_| {})
-        .unwrap_err()
-        .to_string();
+    let err = saved_models::measure_saved_models(
+        std::slice::from_ref(&dir),
+        &words,
+        1,
+        None,
+        &mut |_| {},
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("--model") && err.contains("train_words.txt"),
         "{err}"
