@@ -12,7 +12,7 @@ use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 use sha2::{Digest, Sha256};
 
-use crate::metadata::{WEIGHTS_FILE, WeightsRecord};
+use crate::metadata::{METADATA_FILE, WEIGHTS_FILE, WeightsRecord};
 use crate::{Error, Result};
 
 /// The header key of a weights file that holds the function digest: the SHA-256 of what, besides
@@ -108,6 +108,25 @@ pub(crate) fn weights_record(weights: &[u8]) -> WeightsRecord {
         bytes: weights.len() as u64,
         sha256: sha256_hex(weights),
     }
+}
+
+/// Writes a model folder: the weights file (`f32s` and `u64s`, headed by the function digest
+/// `digest`), then the metadata that `weights` (the record of those bytes) completes, both into
+/// the new directory `dir` at once ([`write_dir_atomically`]).
+pub(crate) fn write_model_dir<M: serde::Serialize>(
+    dir: &Path,
+    f32s: &[NamedTensor],
+    u64s: &[(String, Vec<u64>)],
+    digest: String,
+    metadata: &mut M,
+    weights: impl FnOnce(&mut M) -> &mut WeightsRecord,
+) -> Result<()> {
+    let bytes = tensors_file(f32s, u64s, Some(digest_header(digest)))
+        .map_err(|e| Error::invalid(dir, format!("serializing weights: {e}")))?;
+    *weights(metadata) = weights_record(&bytes);
+    let json = serde_json::to_vec_pretty(metadata)
+        .map_err(|e| Error::invalid(dir, format!("serializing metadata: {e}")))?;
+    write_dir_atomically(dir, &[(WEIGHTS_FILE, &bytes), (METADATA_FILE, &json)])
 }
 
 /// Creates the new directory `dir` holding `files` (name, bytes), atomically: everything goes to

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::files::{
-    NamedTensor, check_function_digest, digest_header, expect_f32, read_checked_weights,
-    sha256_hex, tensors_file, u64_values, weights_record, write_dir_atomically,
+    NamedTensor, check_function_digest, expect_f32, read_checked_weights, sha256_hex, u64_values,
+    write_model_dir,
 };
 use crate::key::KeyHash;
 use crate::metadata::{
@@ -303,16 +303,10 @@ pub fn write_sharded(
         })
         .collect();
     let splits = [(SPLITS_TENSOR.to_owned(), router.splits.clone())];
-    let weights = tensors_file(
-        &tensors,
-        &splits,
-        Some(digest_header(function_digest(&metadata))),
-    )
-    .map_err(|e| Error::invalid(dir, format!("serializing weights: {e}")))?;
-    metadata.weights = weights_record(&weights);
-    let json = serde_json::to_vec_pretty(&metadata)
-        .map_err(|e| Error::invalid(dir, format!("serializing metadata: {e}")))?;
-    write_dir_atomically(dir, &[(WEIGHTS_FILE, &weights), (METADATA_FILE, &json)])
+    let digest = function_digest(&metadata);
+    write_model_dir(dir, &tensors, &splits, digest, &mut metadata, |m| {
+        &mut m.weights
+    })
 }
 
 /// Reads and checks a sharded model directory whose metadata file holds `bytes`.

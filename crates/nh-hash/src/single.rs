@@ -9,8 +9,8 @@ use std::path::Path;
 use safetensors::SafeTensors;
 
 use crate::files::{
-    NamedTensor, check_function_digest, digest_header, expect_f32, read_checked_weights,
-    sha256_hex, tensors_file, weights_record, write_dir_atomically,
+    NamedTensor, check_function_digest, expect_f32, read_checked_weights, sha256_hex,
+    write_model_dir,
 };
 use crate::metadata::{
     METADATA_FILE, MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelMetadata, WEIGHTS_FILE,
@@ -32,16 +32,10 @@ pub fn write_model(
     parameters: &[NamedTensor],
 ) -> Result<()> {
     metadata.provenance.validate(dir)?;
-    let weights = tensors_file(
-        parameters,
-        &[],
-        Some(digest_header(function_digest(&metadata))),
-    )
-    .map_err(|e| Error::invalid(dir, format!("serializing weights: {e}")))?;
-    metadata.weights = weights_record(&weights);
-    let json = serde_json::to_vec_pretty(&metadata)
-        .map_err(|e| Error::invalid(dir, format!("serializing metadata: {e}")))?;
-    write_dir_atomically(dir, &[(WEIGHTS_FILE, &weights), (METADATA_FILE, &json)])
+    let digest = function_digest(&metadata);
+    write_model_dir(dir, parameters, &[], digest, &mut metadata, |m| {
+        &mut m.weights
+    })
 }
 
 /// Reads and checks a one-network model directory: metadata, weights checksum and size, tensor
