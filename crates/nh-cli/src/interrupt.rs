@@ -32,7 +32,7 @@ pub fn stop_units_on_signal(stop: Arc<AtomicBool>) {
             ),
             None => eprintln!("\ninterrupted before a run was planned; nothing was written"),
         }
-        std::process::exit(INTERRUPTED);
+        exit_at_once();
     });
 }
 
@@ -50,8 +50,19 @@ pub fn stop_on_signal(stop: Arc<AtomicBool>) {
     let _ = ctrlc::set_handler(move || {
         if stop.swap(true, Ordering::SeqCst) {
             eprintln!("\nstopping now, without a checkpoint");
-            std::process::exit(INTERRUPTED);
+            exit_at_once();
         }
         eprintln!("\nstopping after this iteration, with a checkpoint (again to stop at once)");
     });
+}
+
+/// Ends the process now with status 130, from the signal-handling thread while other threads may
+/// be inside libtorch. `std::process::exit` would run the C++ static destructors (libtorch's
+/// thread pools, allocators) under those threads' feet, which crashed with a segmentation fault
+/// or a libtorch panic; `_exit` ends the process without running any of them. Files stay as the
+/// last completed write left them: every result and checkpoint is written atomically.
+#[allow(unsafe_code)] // the one unsafe call of nh-cli: tests/interrupts.rs
+fn exit_at_once() -> ! {
+    // SAFETY: `_exit` takes a status and never returns; it touches no Rust state.
+    unsafe { libc::_exit(INTERRUPTED) }
 }
