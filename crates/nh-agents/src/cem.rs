@@ -33,7 +33,10 @@
 //! With `precision = "bf16"` the network's matrix products run in bfloat16 (its weights stay
 //! float32). The first iteration whose bfloat16 placement has no collision is evaluated again in
 //! float32, and the run goes on in float32 from there (checkpoints remember the switch), so a
-//! run stops at zero collisions only when the float32 hash, the one saved, has none.
+//! run stops at zero collisions only when the float32 hash, the one saved, has none. On a CPU
+//! without bfloat16 instructions (`CpuKernels::has_bf16`) libtorch emulates them and is slower
+//! than float32, so the run is float32 from the start, with a warning; the model's libtorch
+//! record lists the CPU's extensions that decided it.
 
 use nh_env::{HashTableEnv, WordSchedule};
 use rand::Rng;
@@ -46,6 +49,7 @@ use crate::best_so_far::{BestSoFar, BestState};
 use crate::bin_log_probs::BinLogProbs;
 use crate::cem_tables::Tables;
 use crate::config::{CemConfig, Precision};
+use crate::cpu::CpuKernels;
 use crate::inputs::WordIds;
 use crate::metrics::IterationMetrics;
 use crate::net::Net;
@@ -107,7 +111,7 @@ pub fn train_cem(
     let mut session =
         CheckpointSession::new(setup.checkpoint, |c| setup.run_identity("cem", config, c))?;
     let mut elapsed_before = 0.0;
-    let mut precision = config.precision;
+    let mut precision = products_precision(config.precision, setup.device, &CpuKernels::detect());
     if let Some(resumed) = session.resume::<CemState>()? {
         let mut run = CemRun {
             policy: &mut policy,
@@ -531,9 +535,52 @@ fn fit(
     total / steps as f64
 }
 
+/// The products' format a run starts with: `requested`, except bfloat16 on a CPU without
+/// bfloat16 instructions, where it would be slower than float32 (see `CpuKernels::has_bf16`).
+fn products_precision(requested: Precision, device: tch::Device, cpu: &CpuKernels) -> Precision {
+    if requested.is_f32() || device != tch::Device::Cpu || cpu.has_bf16() {
+        return requested;
+    }
+    let warning = format!(
+        "precision = \"bf16\": this CPU ({}) has no bfloat16 instructions, where bfloat16 products \
+         run slower than float32; training in float32",
+        cpu.model
+    );
+    tracing::warn!("{warning}");
+    eprintln!("warning: {warning}");
+    Precision::F32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bfloat16_products_run_only_where_the_cpu_has_bfloat16_instructions() {
+        let cpu = |flags: &str| {
+            CpuKernels::from_cpuinfo(&format!("flags\t: {flags}\n"), Default::default())
+        };
+        let (with, without) = (cpu("avx2 avx512f avx512_bf16"), cpu("avx2 avx512f"));
+        let cpu_device = tch::Device::Cpu;
+        assert_eq!(
+            products_precision(Precision::Bf16, cpu_device, &with),
+            Precision::Bf16
+        );
+        assert_eq!(
+            products_precision(Precision::Bf16, cpu_device, &without),
+            Precision::F32
+        );
+        assert_eq!(
+            products_precision(Precision::F32, cpu_device, &with),
+            Precision::F32
+        );
+        // A GPU's bfloat16 does not depend on the host CPU.
+        let cuda = tch::Device::Cuda(0);
+        assert_eq!(
+            products_precision(Precision::Bf16, cuda, &without),
+            Precision::Bf16
+        );
+    }
     use proptest::prelude::*;
     use rand::SeedableRng;
 

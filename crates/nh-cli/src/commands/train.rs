@@ -67,6 +67,9 @@ pub struct Args {
     #[arg(long)]
     corpus: Option<PathBuf>,
     /// TOML file with the learner's hyper-parameters (keys of its config, e.g. `learning_rate`).
+    /// `precision = "bf16"` (cem) runs bfloat16 products only on a CPU with bfloat16 instructions
+    /// (AVX-512 BF16, AMX, ARM BF16); elsewhere they are slower than float32, so it warns and
+    /// trains in float32.
     #[arg(long)]
     params: Option<PathBuf>,
     /// Stop after the first iteration that ends past this many seconds and save what was learned
