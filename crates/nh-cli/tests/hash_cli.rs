@@ -1,6 +1,10 @@
 //! `nh hash` through the real binary: words from arguments and from a file give the same bins, and
 //! a memorized word set hashes without collisions.
 
+mod common;
+
+use common::ok;
+
 use std::collections::BTreeSet;
 use std::process::{Command, Output};
 
@@ -9,14 +13,6 @@ fn nh(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("nh runs")
-}
-
-fn assert_ok(output: &Output) {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 #[test]
@@ -28,7 +24,7 @@ fn words_from_a_file_hash_like_words_from_arguments() {
         "train", "--algo", "cem", "--fixed", "--words", "40", "--bins", "40", "--device", "cpu",
         "--out", model,
     ]);
-    assert_ok(&train);
+    let train = ok(train);
     let stdout = String::from_utf8_lossy(&train.stdout);
     assert!(
         stdout.contains("zero collisions"),
@@ -46,11 +42,11 @@ fn words_from_a_file_hash_like_words_from_arguments() {
     let words = std::fs::read_to_string(&words_file).expect("train_words.txt");
 
     let from_file = nh(&["hash", "--model", model, "--words-file", &words_file]);
-    assert_ok(&from_file);
+    let from_file = ok(from_file);
     let mut args = vec!["hash", "--model", model, "--"];
     args.extend(words.lines());
     let from_args = nh(&args);
-    assert_ok(&from_args);
+    let from_args = ok(from_args);
     assert_eq!(from_file.stdout, from_args.stdout);
 
     let lines = String::from_utf8(from_file.stdout).expect("utf-8");

@@ -2,6 +2,10 @@
 //! (nh-hash's arithmetic) and by `nh eval`, and a training resumed after losing shards ends with
 //! the same bytes.
 
+mod common;
+
+use common::ok;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -14,16 +18,8 @@ fn nh(args: &[&str]) -> Output {
         .expect("nh runs")
 }
 
-fn assert_ok(output: &Output) {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 fn train(params: &Path, out: &Path) {
-    assert_ok(&nh(&[
+    ok(nh(&[
         "train",
         "--algo",
         "cem",
@@ -62,7 +58,7 @@ fn a_sharded_model_is_perfect_and_resumes_to_the_same_bytes() {
         "--words-file",
         words.to_str().unwrap(),
     ]);
-    assert_ok(&hashed);
+    let hashed = ok(hashed);
     let text = String::from_utf8(hashed.stdout).unwrap();
     let bins: BTreeSet<usize> = text
         .lines()
@@ -85,7 +81,7 @@ fn a_sharded_model_is_perfect_and_resumes_to_the_same_bytes() {
         "--samples",
         "3",
     ]);
-    assert_ok(&eval);
+    let eval = ok(eval);
     let report = String::from_utf8(eval.stdout).unwrap();
     assert!(
         report.contains("its 600 training words into 600 bins: 0 collisions"),
@@ -109,7 +105,7 @@ fn a_sharded_model_is_perfect_and_resumes_to_the_same_bytes() {
     }
     std::fs::remove_dir_all(interrupted.join("shards/00003")).unwrap();
     let resumed = nh(&["train", "--resume", interrupted.to_str().unwrap()]);
-    assert_ok(&resumed);
+    let resumed = ok(resumed);
     assert!(
         String::from_utf8_lossy(&resumed.stdout).contains("trained 2 shards"),
         "{}",

@@ -3,6 +3,10 @@
 //! that was never interrupted, for every learner; a checkpoint of another run is refused, naming
 //! the difference.
 
+mod common;
+
+use common::ok;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -15,15 +19,6 @@ fn nh(args: &[&str], extra: &[&Path]) -> Output {
         .args(extra)
         .output()
         .expect("nh runs")
-}
-
-fn ok(output: Output) -> Output {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
 }
 
 /// A fixed-set cross-entropy problem; `iterations` as given.

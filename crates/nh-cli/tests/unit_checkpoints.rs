@@ -2,8 +2,12 @@
 //! exits with status 75, leaving the unit's checkpoint and no record, and `--resume` continues the
 //! unit to the same files as a run that was never stopped.
 
+mod common;
+
+use common::ok;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// One cross-entropy unit of tens of iterations, a checkpoint after each.
@@ -41,15 +45,6 @@ fn nh(experiments: &Path, out: &Path) -> Command {
     .arg("--out")
     .arg(out);
     cmd
-}
-
-fn ok(output: Output) -> Output {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
 }
 
 fn run_dir(out: &Path) -> PathBuf {
