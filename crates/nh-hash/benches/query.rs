@@ -6,53 +6,27 @@
 // criterion_group! generates an undocumented public function.
 #![allow(missing_docs)]
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use nh_encode::Alphabet;
-use nh_env::ObservationMode;
-use nh_hash::{ACTIVATION, Architecture, EncoderSpec, FIRST_LAYER, Model, Network};
+use nh_hash::{EncoderSpec, HeadKey, Model, Network};
 
 const WORDS: usize = 20_000;
-
-/// Seeded values in [-1, 1) from a 64-bit LCG.
-fn noise(seed: u64, n: usize) -> Vec<f32> {
-    let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
-    (0..n)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
-}
 
 fn shard_network(factors: (usize, usize), keyed: bool) -> Model {
     let encoder = EncoderSpec {
         alphabet: Alphabet::lowercase(),
         max_len: 24,
     };
-    let index = nh_encode::IndexEncoder::new(encoder.alphabet.clone(), 24).unwrap();
-    let architecture = Architecture {
-        observation: ObservationMode::WordOnly,
-        hidden: vec![32],
-        bins: factors.0 * factors.1,
-        factors: Some(factors),
-        key: keyed.then(|| nh_hash::HeadKey::xxh3(1)),
-        vocab_size: index.vocab_size(),
-        pad_id: index.pad_id() as usize,
-        first_layer: FIRST_LAYER.into(),
-        activation: ACTIVATION.into(),
-    };
-    let parameters = architecture
-        .parameter_shapes()
+    let architecture =
+        common::factorized(&encoder, &[32], factors, keyed.then(|| HeadKey::xxh3(1)));
+    let parameters = common::random_tensors(&architecture, 0)
         .into_iter()
-        .enumerate()
-        .map(|(k, (name, shape))| {
-            let n = shape.iter().product();
-            (name, (shape, noise(k as u64, n)))
-        })
+        .map(|(name, shape, values)| (name, (shape, values)))
         .collect();
     let network = Network::new(Path::new("<bench>"), &architecture, &encoder, parameters).unwrap();
     Model::Network(Box::new(network))
@@ -60,7 +34,7 @@ fn shard_network(factors: (usize, usize), keyed: bool) -> Model {
 
 /// Seeded lowercase words of 3 to 14 letters (the dictionary's mean is about 9).
 fn words() -> Vec<String> {
-    let letters = noise(7, WORDS * 15);
+    let letters = common::noise(7, WORDS * 15);
     (0..WORDS)
         .map(|i| {
             let row = &letters[i * 15..(i + 1) * 15];

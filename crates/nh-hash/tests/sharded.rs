@@ -2,30 +2,18 @@
 //! shard whose bin range holds its bin, gives the same bins one word at a time, in batches on one
 //! thread and on rayon's threads, and refuses weights edited on disk.
 
+mod common;
+
 use std::path::Path;
 
-use nh_encode::{Alphabet, IndexEncoder};
-use nh_env::ObservationMode;
+use nh_encode::Alphabet;
 use nh_hash::{
-    ACTIVATION, Architecture, EncoderSpec, FIRST_LAYER, KeyHash, Model, ModelProvenance,
-    NamedTensor, Router, RouterRecord, SHARDED_FORMAT, SHARDED_FORMAT_VERSION, ShardRecord,
-    ShardedMetadata, ShardedTraining, WeightsRecord, write_sharded,
+    EncoderSpec, KeyHash, Model, ModelProvenance, NamedTensor, Router, RouterRecord,
+    SHARDED_FORMAT, SHARDED_FORMAT_VERSION, ShardRecord, ShardedMetadata, ShardedTraining,
+    WeightsRecord, write_sharded,
 };
 
 const SIZES: [usize; 3] = [40, 30, 30];
-
-/// Seeded values in [-1, 1) from a 64-bit LCG.
-fn noise(seed: u64, n: usize) -> Vec<f32> {
-    let mut state = seed ^ 0x2545_F491_4F6C_DD1D;
-    (0..n)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
-}
 
 fn words(n: usize) -> Vec<String> {
     (0..n)
@@ -38,34 +26,13 @@ fn write(dir: &Path, words: &[String]) {
         alphabet: Alphabet::from_words(words),
         max_len: 10,
     };
-    let index = IndexEncoder::new(encoder.alphabet.clone(), encoder.max_len).unwrap();
     let (router, _) = Router::split(9, words, &SIZES).unwrap();
     let mut records = Vec::new();
     let mut parameters: Vec<Vec<NamedTensor>> = Vec::new();
     for (k, &bins) in SIZES.iter().enumerate() {
         let factors = if bins == 40 { (5, 8) } else { (5, 6) };
-        let architecture = Architecture {
-            observation: ObservationMode::WordOnly,
-            hidden: vec![12],
-            bins,
-            factors: Some(factors),
-            key: None,
-            vocab_size: index.vocab_size(),
-            pad_id: index.pad_id() as usize,
-            first_layer: FIRST_LAYER.into(),
-            activation: ACTIVATION.into(),
-        };
-        parameters.push(
-            architecture
-                .parameter_shapes()
-                .into_iter()
-                .enumerate()
-                .map(|(j, (name, shape))| {
-                    let n = shape.iter().product();
-                    (name, shape, noise(100 * k as u64 + j as u64, n))
-                })
-                .collect(),
-        );
+        let architecture = common::factorized(&encoder, &[12], factors, None);
+        parameters.push(common::random_tensors(&architecture, 100 + k as u64));
         records.push(ShardRecord {
             architecture,
             seed: k as u64,
