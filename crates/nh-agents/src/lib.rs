@@ -41,8 +41,8 @@
 //!   (uniform +-1/sqrt(fan_in)).
 //! - **Batching.** Word-only observations play whole episodes with one forward pass; occupancy
 //!   observations step B environments in lockstep. Inference is argmax without autograd, in
-//!   large batches. [`NeuralHash::to_exact`] copies a word-only model into nh-hash's
-//!   `Network`, whose arithmetic defines the hash: every perfect-hash verdict comes from it.
+//!   large batches. [`NeuralHash::to_exact`] copies a word-only model into an
+//!   `nh_hash::Model`, whose arithmetic defines the hash: every perfect-hash verdict comes from it.
 //! - **Determinism.** Weights are initialized and actions sampled from seed-local ChaCha8
 //!   streams (libtorch's global generator is never used), so the same config and seed give the
 //!   same metrics on the CPU, also when several seeds train at once on different threads (set

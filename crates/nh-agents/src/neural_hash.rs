@@ -202,19 +202,20 @@ impl NeuralHash {
     /// # Errors
     /// [`Error::InvalidModel`] for a model trained with table observations (not a hash function
     /// of the word).
-    pub fn to_exact(&self) -> Result<nh_hash::Network> {
+    pub fn to_exact(&self) -> Result<nh_hash::Model> {
         let parameters = self
             .net
             .parameter_values()
             .into_iter()
             .map(|(name, shape, values)| (name, (shape, values)))
             .collect();
-        Ok(nh_hash::Network::new(
+        let network = nh_hash::Network::new(
             std::path::Path::new("<trained model>"),
             &self.architecture,
             &self.encoder_spec(),
             parameters,
-        )?)
+        )?;
+        Ok(nh_hash::Model::Network(Box::new(network)))
     }
 
     /// Every parameter copied to the CPU as (name, shape, row-major values), in the canonical

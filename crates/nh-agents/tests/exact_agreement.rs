@@ -90,7 +90,7 @@ fn words_at_a_rounding_tie_get_nh_hash_bins_and_its_verdict() {
 
         let saved = Model::open(&dir).unwrap();
         let loaded = NeuralHash::load(&dir, Device::Cpu).unwrap();
-        let checked = Model::Network(Box::new(loaded.to_exact().unwrap()));
+        let checked = loaded.to_exact().unwrap();
         assert_eq!(
             saved.hash_words(&pair),
             checked.hash_words(&pair),

@@ -8,13 +8,9 @@ use nh_agents::{CemConfig, ModelConfig, NeuralHash, set_libtorch_threads, train_
 use nh_env::{EnvConfig, WordSchedule};
 use tch::Device;
 
-fn exact(model: &NeuralHash) -> nh_hash::Model {
-    nh_hash::Model::Network(Box::new(model.to_exact().unwrap()))
-}
-
 /// Words whose nh-hash bin differs from libtorch's.
 fn mismatches(model: &NeuralHash, words: &[String]) -> usize {
-    let rust = exact(model);
+    let rust = model.to_exact().unwrap();
     assert_eq!(rust.bins(), model.bins());
     let torch = model.hash_words(words);
     let ours = rust.hash_words(words);
@@ -47,5 +43,8 @@ fn a_trained_perfect_hash_stays_perfect() {
     };
     let model = train_cem(&setup, &config, &mut |_| {}).unwrap().model;
     assert_eq!(mismatches(&model, &words), 0);
-    assert_eq!(common::distinct(&exact(&model).hash_words(&words)), 64);
+    assert_eq!(
+        common::distinct(&model.to_exact().unwrap().hash_words(&words)),
+        64
+    );
 }

@@ -70,7 +70,7 @@ fn keyed_models_hash_alike_in_pure_rust_and_round_trip_with_their_key() {
             .key
             .expect("a keyed model records its key");
         let bins = model.hash_words(&words);
-        let exact = nh_hash::Model::Network(Box::new(model.to_exact().unwrap()));
+        let exact = model.to_exact().unwrap();
         assert_eq!(exact.hash_words(&words), bins);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("model");

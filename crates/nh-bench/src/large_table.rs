@@ -82,7 +82,7 @@ pub fn measure_large_table(
             timing,
         });
         if factors.is_some() {
-            let exact = nh_hash::Model::Network(Box::new(model.to_exact()?));
+            let exact = model.to_exact()?;
             let timing = time_repeated(inputs.repeats, || {
                 std::hint::black_box(exact.hash_words(words));
             });

@@ -89,11 +89,9 @@ pub fn measure_neural(
 ) -> Result<PerfectHashRow> {
     let n = keys.len().max(1);
     let parameters = model.parameter_count();
-    let model = nh_hash::Model::Network(Box::new(
-        model
-            .to_exact()
-            .map_err(crate::error::agent("perfect hash"))?,
-    ));
+    let model = model
+        .to_exact()
+        .map_err(crate::error::agent("perfect hash"))?;
     let batched = time_repeated(repeats, || {
         std::hint::black_box(model.hash_words(keys));
     });

@@ -105,9 +105,7 @@ pub fn run_task(
     let exact = if panel.occupancy {
         None
     } else {
-        Some(nh_hash::Model::Network(Box::new(
-            outcome.model.to_exact().map_err(agent_err)?,
-        )))
+        Some(outcome.model.to_exact().map_err(agent_err)?)
     };
     let batches = match (&exact, panel.schedule) {
         (Some(hash), Schedule::Batches) => Some(BatchResults::of(

@@ -242,7 +242,7 @@ fn cpu_variants(
     };
     let mut rows = Vec::new();
     log("inference: NeuralHash through nh-hash, every thread and one");
-    let exact = nh_hash::Model::Network(Box::new(model.to_exact()?));
+    let exact = model.to_exact()?;
     let timing = time_repeated(inputs.repeats, || {
         std::hint::black_box(exact.hash_words(words));
     });
@@ -272,7 +272,7 @@ fn cpu_variants(
         std::hint::black_box(factorized.hash_words(words));
     });
     rows.push(row(Forward::Libtorch, factors, libtorch_threads, timing));
-    let exact = nh_hash::Model::Network(Box::new(factorized.to_exact()?));
+    let exact = factorized.to_exact()?;
     let timing = time_repeated(inputs.repeats, || {
         std::hint::black_box(exact.hash_words(words));
     });

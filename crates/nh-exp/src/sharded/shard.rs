@@ -134,12 +134,10 @@ pub(crate) fn train_shard(job: &ShardJob<'_>, k: usize, words: &[String]) -> Res
 
 /// Collisions of `model` on `words` in nh-hash's arithmetic (the definition of the hash).
 fn exact_collisions(model: &NeuralHash, words: &[String], k: usize, seed: u64) -> Result<usize> {
-    let network = model
+    let hash = model
         .to_exact()
         .map_err(|source| agent_error(k, seed, source))?;
-    Ok(nh_hash::Model::Network(Box::new(network))
-        .check_perfect(words)
-        .collisions)
+    Ok(hash.check_perfect(words).collisions)
 }
 
 fn agent_error(k: usize, seed: u64, source: nh_agents::Error) -> Error {
