@@ -48,6 +48,15 @@ impl Model {
         Model::open_with_metadata(dir).map(|(model, _)| model)
     }
 
+    /// Whether the folder `dir` holds a sharded model, from its `metadata.json` alone (nothing
+    /// else is read or checked: [`open`](Model::open) does that).
+    ///
+    /// # Errors
+    /// An I/O error naming `metadata.json` when it cannot be read.
+    pub fn is_sharded_folder(dir: &Path) -> Result<bool> {
+        Ok(format_of(&read_metadata_bytes(dir)?).as_deref() == Some(SHARDED_FORMAT))
+    }
+
     /// [`open`](Model::open), also returning the metadata.
     ///
     /// # Errors

@@ -63,10 +63,7 @@ impl Opened {
         Ok(match reading {
             ReadingArg::Argmax => Opened::Hash(nh_hash::Model::open(dir)?),
             ReadingArg::Sampled => {
-                if matches!(
-                    nh_hash::Model::open_with_metadata(dir)?.1,
-                    nh_hash::Metadata::Sharded(_)
-                ) {
+                if nh_hash::Model::is_sharded_folder(dir)? {
                     bail!(
                         "--model {}: a sharded model is a hash function only; --reading sampled \
                          needs one network's policy (use --reading argmax)",
