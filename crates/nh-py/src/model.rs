@@ -14,7 +14,6 @@ use crate::error::Result;
 pub struct PyHashModel {
     inner: nh_hash::Model,
     path: PathBuf,
-    shards: usize,
 }
 
 #[pymethods]
@@ -24,16 +23,8 @@ impl PyHashModel {
     /// model, which is not a hash function).
     #[new]
     fn open(path: PathBuf) -> Result<Self> {
-        let (inner, metadata) = nh_hash::Model::open_with_metadata(&path)?;
-        let shards = match &metadata {
-            nh_hash::Metadata::Network(_) => 1,
-            nh_hash::Metadata::Sharded(m) => m.shards.len(),
-        };
-        Ok(Self {
-            inner,
-            path,
-            shards,
-        })
+        let inner = nh_hash::Model::open(&path)?;
+        Ok(Self { inner, path })
     }
 
     /// Number of bins: every word hashes into `0..bins`.
@@ -45,7 +36,10 @@ impl PyHashModel {
     /// Number of networks: 1 for one network, the shard count for a sharded model.
     #[getter]
     fn shards(&self) -> usize {
-        self.shards
+        match &self.inner {
+            nh_hash::Model::Network(_) => 1,
+            nh_hash::Model::Sharded(sharded) => sharded.shards().len(),
+        }
     }
 
     /// The bin of `word`.
@@ -71,7 +65,7 @@ impl PyHashModel {
             "HashModel({:?}, bins={}, shards={})",
             self.path.display().to_string(),
             self.inner.bins(),
-            self.shards
+            self.shards()
         )
     }
 }
