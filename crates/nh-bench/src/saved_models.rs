@@ -8,7 +8,7 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use nh_hash::{METADATA_FILE, Metadata, Model, WEIGHTS_FILE};
+use nh_hash::{METADATA_FILE, Metadata, Model, TRAIN_WORDS_FILE, WEIGHTS_FILE};
 use serde::{Deserialize, Serialize};
 
 use crate::perfect_hash::{PerfectHashRow, measure_mphfs};
@@ -16,9 +16,6 @@ use crate::python::{PythonOutcome, time_cpython};
 use crate::table::{Align, Table, sig3, thousands, times};
 use crate::timing::{Timing, time_repeated};
 use crate::{Error, Result};
-
-/// The training words saved beside a model (nh-exp's `TRAIN_WORDS_FILE`).
-const TRAIN_WORDS_FILE: &str = "train_words.txt";
 
 /// What kind of model a folder holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,8 +26,7 @@ use crate::reference::python_reference;
 use crate::task::{GeneralizationResult, TaskOutput};
 use crate::{Error, Result};
 
-/// The training words saved beside a fixed-set model.
-pub const TRAIN_WORDS_FILE: &str = "train_words.txt";
+pub use nh_hash::TRAIN_WORDS_FILE;
 /// Samples of Python's hash behind each reference line.
 const REFERENCE_SAMPLES: usize = 200;
 /// Share of the corpus held out from supervised training.

@@ -80,8 +80,8 @@ pub use files::{NamedTensor, f32_safetensors, f32_values, sha256_hex, write_sync
 pub use key::{HeadKey, KeyHash};
 pub use metadata::{
     ACTIVATION, Architecture, EncoderSpec, FIRST_LAYER, METADATA_FILE, MODEL_FORMAT,
-    MODEL_FORMAT_VERSION, ModelMetadata, ModelProvenance, TrainingRecord, WEIGHTS_FILE,
-    WeightsRecord, parameter_shapes,
+    MODEL_FORMAT_VERSION, ModelMetadata, ModelProvenance, TRAIN_WORDS_FILE, TrainingRecord,
+    WEIGHTS_FILE, WeightsRecord, parameter_shapes,
 };
 pub use model::{Metadata, Model, Perfection};
 pub use network::{Network, Scratch};

@@ -18,6 +18,9 @@ pub const MODEL_FORMAT_VERSION: u32 = 1;
 pub const WEIGHTS_FILE: &str = "model.safetensors";
 /// Name of the metadata file in a model directory.
 pub const METADATA_FILE: &str = "metadata.json";
+/// Name of the file of training words (one per line) that a fixed-set model's folder holds beside
+/// its model: the keys of the hash. Not part of the model's checksums.
+pub const TRAIN_WORDS_FILE: &str = "train_words.txt";
 /// The first layer: an embedding-bag (sum) over character-position ids.
 pub const FIRST_LAYER: &str = "embedding_bag_sum";
 /// The hidden activation.
