@@ -49,7 +49,7 @@ use crate::best_so_far::{BestSoFar, BestState};
 use crate::bin_log_probs::BinLogProbs;
 use crate::cem_tables::Tables;
 use crate::config::{CemConfig, Precision};
-use crate::cpu::CpuKernels;
+use crate::cpu::{CpuKernels, products_precision};
 use crate::inputs::WordIds;
 use crate::metrics::IterationMetrics;
 use crate::net::Net;
@@ -535,52 +535,10 @@ fn fit(
     total / steps as f64
 }
 
-/// The products' format a run starts with: `requested`, except bfloat16 on a CPU without
-/// bfloat16 instructions, where it would be slower than float32 (see `CpuKernels::has_bf16`).
-fn products_precision(requested: Precision, device: tch::Device, cpu: &CpuKernels) -> Precision {
-    if requested.is_f32() || device != tch::Device::Cpu || cpu.has_bf16() {
-        return requested;
-    }
-    let warning = format!(
-        "precision = \"bf16\": this CPU ({}) has no bfloat16 instructions, where bfloat16 products \
-         run slower than float32; training in float32",
-        cpu.model
-    );
-    tracing::warn!("{warning}");
-    eprintln!("warning: {warning}");
-    Precision::F32
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn bfloat16_products_run_only_where_the_cpu_has_bfloat16_instructions() {
-        let cpu = |flags: &str| {
-            CpuKernels::from_cpuinfo(&format!("flags\t: {flags}\n"), Default::default())
-        };
-        let (with, without) = (cpu("avx2 avx512f avx512_bf16"), cpu("avx2 avx512f"));
-        let cpu_device = tch::Device::Cpu;
-        assert_eq!(
-            products_precision(Precision::Bf16, cpu_device, &with),
-            Precision::Bf16
-        );
-        assert_eq!(
-            products_precision(Precision::Bf16, cpu_device, &without),
-            Precision::F32
-        );
-        assert_eq!(
-            products_precision(Precision::F32, cpu_device, &with),
-            Precision::F32
-        );
-        // A GPU's bfloat16 does not depend on the host CPU.
-        let cuda = tch::Device::Cuda(0);
-        assert_eq!(
-            products_precision(Precision::Bf16, cuda, &without),
-            Precision::Bf16
-        );
-    }
     use proptest::prelude::*;
     use rand::SeedableRng;
 

@@ -12,6 +12,8 @@ use std::sync::Once;
 use serde::{Deserialize, Serialize};
 use tch::{Kind, Tensor};
 
+use crate::config::Precision;
+
 /// Environment variables that change which CPU kernels libtorch runs, or how many threads
 /// share a reduction; each is recorded when set.
 pub const KERNEL_VARIABLES: &[&str] = &[
@@ -165,9 +167,56 @@ pub(crate) fn prime_elementwise_kernels() {
     });
 }
 
+/// The products' format a run starts with: `requested`, except bfloat16 on a CPU without
+/// bfloat16 instructions, where it would be slower than float32 (see [`CpuKernels::has_bf16`]).
+pub(crate) fn products_precision(
+    requested: Precision,
+    device: tch::Device,
+    cpu: &CpuKernels,
+) -> Precision {
+    if requested.is_f32() || device != tch::Device::Cpu || cpu.has_bf16() {
+        return requested;
+    }
+    let warning = format!(
+        "precision = \"bf16\": this CPU ({}) has no bfloat16 instructions, where bfloat16 products \
+         run slower than float32; training in float32",
+        cpu.model
+    );
+    tracing::warn!("{warning}");
+    eprintln!("warning: {warning}");
+    Precision::F32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bfloat16_products_run_only_where_the_cpu_has_bfloat16_instructions() {
+        let cpu = |flags: &str| {
+            CpuKernels::from_cpuinfo(&format!("flags\t: {flags}\n"), Default::default())
+        };
+        let (with, without) = (cpu("avx2 avx512f avx512_bf16"), cpu("avx2 avx512f"));
+        let cpu_device = tch::Device::Cpu;
+        assert_eq!(
+            products_precision(Precision::Bf16, cpu_device, &with),
+            Precision::Bf16
+        );
+        assert_eq!(
+            products_precision(Precision::Bf16, cpu_device, &without),
+            Precision::F32
+        );
+        assert_eq!(
+            products_precision(Precision::F32, cpu_device, &with),
+            Precision::F32
+        );
+        // A GPU's bfloat16 does not depend on the host CPU.
+        let cuda = tch::Device::Cuda(0);
+        assert_eq!(
+            products_precision(Precision::Bf16, cuda, &without),
+            Precision::Bf16
+        );
+    }
 
     #[test]
     fn reads_the_first_processor_and_keeps_only_vector_flags() {
