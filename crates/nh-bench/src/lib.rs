@@ -393,11 +393,23 @@ pub fn run_bench(options: &BenchOptions, log: &mut dyn FnMut(&str)) -> Result<Be
         }
     }
     if options.runs(Section::SavedModels) && !options.models.is_empty() {
+        // The same words as the inference section's, so its CPython loop serves when it ran.
+        let python = match &report.inference {
+            Some(inference) => inference.python.clone(),
+            None => python::cpython_outcome(
+                "saved models",
+                options.python.as_deref(),
+                &inference_words,
+                options.bins,
+                options.repeats,
+                log,
+            ),
+        };
         report.saved_models = Some(saved_models::measure_saved_models(
             &options.models,
             &inference_words,
             options.repeats,
-            options.python.as_deref(),
+            python,
             log,
         )?);
     }

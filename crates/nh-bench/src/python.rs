@@ -111,6 +111,25 @@ pub fn time_cpython(python: &Path, words: &[String], bins: usize, repeats: usize
     }
 }
 
+/// CPython's timings on `words` for the section `section` (named in the log line), or why there
+/// are none: `python` is the interpreter, `None` when the run asked for no CPython.
+pub(crate) fn cpython_outcome(
+    section: &str,
+    python: Option<&Path>,
+    words: &[String],
+    bins: usize,
+    repeats: usize,
+    log: &mut dyn FnMut(&str),
+) -> PythonOutcome {
+    match python {
+        Some(path) => {
+            log(&format!("{section}: CPython loop via {}", path.display()));
+            time_cpython(path, words, bins, repeats)
+        }
+        None => PythonOutcome::Skipped("skipped on request (--no-python)".to_owned()),
+    }
+}
+
 /// Runs the script; the error is a sentence for the report.
 fn run_script(
     python: &Path,

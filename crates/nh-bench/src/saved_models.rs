@@ -12,7 +12,7 @@ use nh_hash::{METADATA_FILE, Metadata, Model, TRAIN_WORDS_FILE, WEIGHTS_FILE};
 use serde::{Deserialize, Serialize};
 
 use crate::perfect_hash::{PerfectHashRow, measure_mphfs};
-use crate::python::{PythonOutcome, time_cpython};
+use crate::python::PythonOutcome;
 use crate::table::{Align, Table, sig3, thousands, times};
 use crate::timing::{Timing, time_repeated};
 use crate::{Error, Result};
@@ -77,7 +77,8 @@ pub struct SavedModelsReport {
     pub models: Vec<SavedModelRow>,
 }
 
-/// Measures every model in `dirs` on `words` (the query words); `python` times CPython's loop.
+/// Measures every model in `dirs` on `words` (the query words), beside `python`, CPython's loop
+/// over the same words (the inference section's, when it ran in this run).
 ///
 /// # Errors
 /// [`Error::SavedModel`] naming the folder that cannot be opened or has no training words;
@@ -86,7 +87,7 @@ pub fn measure_saved_models(
     dirs: &[PathBuf],
     words: &[String],
     repeats: usize,
-    python: Option<&Path>,
+    python: PythonOutcome,
     log: &mut dyn FnMut(&str),
 ) -> Result<SavedModelsReport> {
     let mut models = Vec::with_capacity(dirs.len());
@@ -94,17 +95,6 @@ pub fn measure_saved_models(
         log(&format!("saved model: {}", dir.display()));
         models.push(measure_one(dir, words, repeats)?);
     }
-    let python = match python {
-        Some(path) => {
-            log(&format!(
-                "saved models: CPython loop via {}",
-                path.display()
-            ));
-            let bins = models.first().map_or(1, |m| m.bins);
-            time_cpython(path, words, bins, repeats)
-        }
-        None => PythonOutcome::Skipped("skipped on request (--no-python)".to_owned()),
-    };
     Ok(SavedModelsReport {
         words: words.len(),
         threads: rayon::current_num_threads(),

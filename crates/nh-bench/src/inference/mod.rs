@@ -14,7 +14,7 @@ use crate::efficiency::{EfficiencyReport, ProbeInputs, forward_flops, mean_ids, 
 use crate::error::agent;
 use crate::large_table::{LargeTableInputs, LargeTableReport, measure_large_table};
 use crate::method::{Forward, HashMethod};
-use crate::python::{PythonOutcome, time_cpython};
+use crate::python::{PythonOutcome, cpython_outcome};
 use crate::timing::{Timing, time_repeated};
 
 mod markdown;
@@ -185,13 +185,14 @@ pub fn measure_inference(
             timing,
         });
     }
-    let python = match inputs.python {
-        Some(path) => {
-            log(&format!("inference: CPython loop via {}", path.display()));
-            time_cpython(path, words, inputs.bins, inputs.repeats)
-        }
-        None => PythonOutcome::Skipped("skipped on request (--no-python)".to_owned()),
-    };
+    let python = cpython_outcome(
+        "inference",
+        inputs.python,
+        words,
+        inputs.bins,
+        inputs.repeats,
+        log,
+    );
     let large_table = match inputs.large_table {
         Some((count, bins)) => Some(
             measure_large_table(
